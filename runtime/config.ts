@@ -1,0 +1,70 @@
+/**
+ * All configuration comes from the environment, read here and nowhere else (biome's noProcessEnv
+ * enforces it). Everything is validated at start; a bad value stops the process with the full list
+ * of problems rather than failing later on the first message.
+ */
+import * as v from "valibot";
+
+const port = (fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.integer("must be an integer"),
+    v.minValue(0, "must be ≥ 0"),
+    v.maxValue(65535, "must be ≤ 65535"),
+  );
+
+const milliseconds = (fallback: number) =>
+  v.pipe(
+    v.optional(v.string(), String(fallback)),
+    v.transform(Number),
+    v.integer("must be a whole number of milliseconds"),
+    v.minValue(0, "must be ≥ 0"),
+  );
+
+const optionalText = v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty when set")));
+
+const EnvSchema = v.object({
+  /** The app port daprd calls (`dapr.io/app-port`). */
+  PORT: port(3000),
+  /** Interface the app listens on; daprd reaches the app on 127.0.0.1 by default. */
+  HOST: v.optional(v.string(), "127.0.0.1"),
+  /** The sidecar's HTTP API port. daprd injects it into the app container. */
+  DAPR_HTTP_PORT: port(3500),
+  DAPR_HOST: v.optional(v.string(), "127.0.0.1"),
+  /** Sent as `dapr-api-token` on every call to the sidecar when set. */
+  DAPR_API_TOKEN: optionalText,
+  /** Required from daprd as `dapr-api-token` on Dapr-facing routes when set. */
+  APP_API_TOKEN: optionalText,
+  DATABASE_URL: optionalText,
+  /** The function group this process serves (`taskbeat serve --group` overrides it). */
+  FUNCTION_GROUP: optionalText,
+  LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+  /** How long SIGTERM waits for in-flight deliveries before closing; keep below the pod's grace period. */
+  SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  /** Timeout of each call to the sidecar. */
+  DAPR_TIMEOUT_MS: milliseconds(5_000),
+  /** How long start-up waits for the sidecar's outbound health. */
+  DAPR_WAIT_MS: milliseconds(60_000),
+  /** Where the job specs live; mount a ConfigMap here to change schedules without a new image. */
+  JOBS_DIR: v.optional(v.string(), "jobs"),
+});
+
+export type Config = v.InferOutput<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings are how shells and manifests say "unset".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = v.safeParse(EnvSchema, present);
+  if (result.success) return result.output;
+  throw new ConfigError(
+    result.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`),
+  );
+}
