@@ -39,7 +39,8 @@ export interface NewCloudEvent<TData> {
 }
 
 export function createCloudEvent<TData>(event: NewCloudEvent<TData>): CloudEvent<TData> {
-  const time = event.time instanceof Date ? event.time.toISOString() : (event.time ?? new Date().toISOString());
+  const time =
+    event.time instanceof Date ? event.time.toISOString() : (event.time ?? new Date().toISOString());
   return {
     specversion: "1.0",
     id: event.id ?? randomUUID(),
@@ -57,7 +58,15 @@ export type EnvelopeResult =
   | { ok: true; envelope: EventEnvelope; data: unknown }
   | { ok: false; reason: string };
 
-const stringAttrs = ["subject", "time", "traceparent", "tracestate", "topic", "pubsubname", "datacontenttype"] as const;
+const stringAttrs = [
+  "subject",
+  "time",
+  "traceparent",
+  "tracestate",
+  "topic",
+  "pubsubname",
+  "datacontenttype",
+] as const;
 
 /**
  * Reads the envelope daprd delivered. Anything that is not a CloudEvent with an id, type and
@@ -83,7 +92,8 @@ export function readEnvelope(body: unknown): EnvelopeResult {
     if (typeof raw[key] === "string") envelope[key] = raw[key];
   }
   if ("data" in raw) return { ok: true, envelope, data: raw.data };
-  if (typeof raw.data_base64 === "string") return { ok: true, envelope, data: decodeBase64Data(raw.data_base64) };
+  if (typeof raw.data_base64 === "string")
+    return { ok: true, envelope, data: decodeBase64Data(raw.data_base64) };
   return { ok: true, envelope, data: undefined };
 }
 

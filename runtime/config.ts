@@ -61,10 +61,24 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings are how shells and manifests say "unset".
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
   const result = v.safeParse(EnvSchema, present);
   if (result.success) return result.output;
   throw new ConfigError(
     result.issues.map((issue) => `${v.getDotPath(issue) ?? "environment"}: ${issue.message}`),
   );
+}
+
+/**
+ * The environment as a secret store, like Dapr's `secretstores.local.env`: secret `NAME` holds
+ * `{ NAME: value }`. Only the local sidecar of `taskbeat start` serves it.
+ */
+export function environmentSecrets(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, Record<string, string>> {
+  const secrets: Record<string, Record<string, string>> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) secrets[name] = { [name]: value };
+  return secrets;
 }

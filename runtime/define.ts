@@ -138,7 +138,9 @@ export function defineTool<
   TInput extends StandardSchemaV1,
   TOutput extends StandardSchemaV1 = StandardSchemaV1,
   TContext = unknown,
->(definition: Omit<ToolDefinition<TInput, TOutput, TContext>, "kind">): ToolDefinition<TInput, TOutput, TContext> {
+>(
+  definition: Omit<ToolDefinition<TInput, TOutput, TContext>, "kind">,
+): ToolDefinition<TInput, TOutput, TContext> {
   return { ...definition, kind: "tool" };
 }
 

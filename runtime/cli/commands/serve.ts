@@ -1,0 +1,38 @@
+import { loadConfig } from "../../config.js";
+import { registry as generated } from "../../generated/registry.gen.js";
+import { createLogger } from "../../log.js";
+import type { Registry } from "../../registry.js";
+import { closeOnSignals, serveGroups } from "../../server.js";
+import { type Command, parseOptions, UsageError } from "../command.js";
+
+const registry: Registry = generated;
+
+export const serve: Command = {
+  summary: "run one function group behind a real daprd (what the container runs)",
+  help: `Usage: taskbeat serve --group <group>
+
+Runs one function group (a folder of functions/, one Dapr app-id) on PORT, talking to the daprd
+sidecar on DAPR_HTTP_PORT. Registers the group's jobs from JOBS_DIR once the sidecar is up.
+
+Options:
+  --group <group>   the function group (default: FUNCTION_GROUP)
+
+Environment:
+  PORT (3000), HOST (127.0.0.1), DAPR_HTTP_PORT (3500), DAPR_API_TOKEN, APP_API_TOKEN,
+  DATABASE_URL, SHUTDOWN_GRACE_MS (10000), LOG_LEVEL (info), JOBS_DIR (jobs)`,
+
+  async run(argv) {
+    const { values } = parseOptions(argv, { group: { type: "string" } });
+    const config = loadConfig();
+    const group = values.group ?? config.FUNCTION_GROUP;
+    if (!group) throw new UsageError("--group (or FUNCTION_GROUP) is required");
+    if (!registry[group]) {
+      const known = Object.keys(registry).join(", ") || "none yet";
+      throw new UsageError(`unknown group "${group}" (groups: ${known})`);
+    }
+    const log = createLogger({ level: config.LOG_LEVEL, base: { group } });
+    const running = await serveGroups({ config, registry, groups: [group], log });
+    closeOnSignals(running.close, log);
+    return new Promise<number>(() => {});
+  },
+};

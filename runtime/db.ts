@@ -1,0 +1,43 @@
+/**
+ * The one PostgreSQL client of the process, built from config and handed to handlers in `ctx.sql`.
+ */
+import postgres, { type Sql } from "postgres";
+
+export interface DatabaseOptions {
+  url: string | undefined;
+  /** Pool size; keep it small: each pod has its own pool and PostgreSQL's connections are finite. */
+  max?: number;
+}
+
+export function createSql({ url, max = 10 }: DatabaseOptions): Sql {
+  if (url === undefined) return missingDatabase();
+  return postgres(url, { max, onnotice: () => {}, connection: { application_name: "taskbeat" } });
+}
+
+/**
+ * Stands in for `sql` when no database is configured, so units that need none still run and a unit
+ * that does fails with a message that says what to set, not with a connection error to localhost.
+ */
+function missingDatabase(): Sql {
+  const fail = () => {
+    throw new Error("no database configured: set DATABASE_URL");
+  };
+  const target = Object.assign(() => {}, { end: async () => {} });
+  return new Proxy(target, {
+    apply: fail,
+    get: (object, key) => (key === "end" ? object.end : key === "then" ? undefined : fail()),
+  }) as unknown as Sql;
+}
+
+/** Whether `sql` can answer a trivial query; for `/readyz`. */
+export async function databaseReachable(sql: Sql, signal: AbortSignal): Promise<boolean> {
+  const query = sql`select 1`;
+  const onAbort = () => query.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await query;
+    return true;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}

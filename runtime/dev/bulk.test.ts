@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { bodyOf, closeAll, cloudEvent, type FixtureReply, harness, type Received } from "./fixture-app.js";
+
+afterEach(closeAll);
+
+interface BulkBody {
+  id: string;
+  type: string;
+  topic: string;
+  pubsubname: string;
+  metadata: Record<string, string>;
+  entries: Array<{
+    entryId: string;
+    event: Record<string, unknown>;
+    metadata: Record<string, string>;
+    contentType: string;
+  }>;
+}
+
+const bulkSub = (extra: Record<string, unknown> = {}) => ({
+  pubsubname: "pubsub",
+  topic: "orders",
+  route: "/orders-bulk",
+  bulkSubscribe: { enabled: true, maxMessagesCount: 3, maxAwaitDurationMs: 40 },
+  ...extra,
+});
+
+async function setup(
+  respond: (r: Received, call: number) => FixtureReply,
+  extra: Record<string, unknown> = {},
+) {
+  let call = 0;
+  const h = await harness({ subscriptions: [bulkSub(extra)], respond: (r) => respond(r, ++call) });
+  // One bulk publish: the three events reach the broker together and fill one batch.
+  const entries = ["e1", "e2", "e3"].map((id) => ({
+    entryId: id,
+    event: cloudEvent(id),
+    contentType: "application/cloudevents+json",
+    metadata: { partitionKey: id },
+  }));
+  const res = await fetch(`${h.sidecar.url}/v1.0-alpha1/publish/bulk/pubsub/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(entries),
+  });
+  expect(res.status).toBe(204);
+  await h.sidecar.idle();
+  return { ...h, batches: h.app.received.map((r) => bodyOf<BulkBody>(r)) };
+}
+
+const eventIds = (b: BulkBody) => b.entries.map((e) => e.event.id);
+
+describe("bulk subscribe delivery (§4)", () => {
+  it("sends daprd's bulk envelope and retries only the entries that did not succeed", async () => {
+    const { app, batches } = await setup((r, call) => {
+      const entries = bodyOf<BulkBody>(r).entries;
+      if (call > 1)
+        return { body: { statuses: entries.map((e) => ({ entryId: e.entryId, status: "SUCCESS" })) } };
+      // e1 succeeds, e2 asks for a retry, e3 gets no status at all.
+      return {
+        body: {
+          statuses: [
+            { entryId: entries[0]?.entryId, status: "SUCCESS" },
+            { entryId: entries[1]?.entryId, status: "RETRY" },
+          ],
+        },
+      };
+    });
+    expect(batches).toHaveLength(2);
+    const [first, second] = batches as [BulkBody, BulkBody];
+    expect(first).toMatchObject({
+      type: "com.dapr.event.sent.bulk",
+      topic: "orders",
+      pubsubname: "pubsub",
+      metadata: { pubsubName: "pubsub" },
+    });
+    expect(first.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(eventIds(first)).toEqual(["e1", "e2", "e3"]);
+    expect(first.entries[0]).toMatchObject({
+      contentType: "application/cloudevents+json",
+      metadata: { partitionKey: "e1", pubsubName: "pubsub" },
+      event: { id: "e1", type: "taskbeat.test.v1", topic: "orders", data: { n: "e1" } },
+    });
+    for (const e of first.entries) expect(e.entryId).toMatch(/^[0-9a-f-]{36}$/);
+    // Only e2 and e3 again, with the same entry ids.
+    expect(eventIds(second)).toEqual(["e2", "e3"]);
+    expect(second.entries.map((e) => e.entryId)).toEqual(first.entries.slice(1).map((e) => e.entryId));
+    expect(app.received[0]?.headers).toMatchObject({
+      "content-type": "application/json",
+      pubsubname: "pubsub",
+    });
+    expect(app.received[0]?.path).toBe("/orders-bulk");
+  });
+
+  it('retries every entry when the answer has no statuses ({"status":"SUCCESS"}), then dead-letters them', async () => {
+    const { batches, sidecar } = await setup(() => ({ body: { status: "SUCCESS" } }), {
+      deadLetterTopic: "dlq",
+    });
+    expect(batches.map(eventIds)).toEqual([
+      ["e1", "e2", "e3"],
+      ["e1", "e2", "e3"],
+      ["e1", "e2", "e3"],
+    ]);
+    expect(sidecar.published.filter((m) => m.topic === "dlq").map((m) => JSON.parse(m.body).id)).toEqual([
+      "e1",
+      "e2",
+      "e3",
+    ]);
+  });
+
+  it("treats an empty status as RETRY, and DROP as dead-letter", async () => {
+    const { batches, sidecar } = await setup(
+      (r, call) => {
+        const entries = bodyOf<BulkBody>(r).entries;
+        const status = (i: number) => (call > 1 ? "SUCCESS" : ["", "DROP", "SUCCESS"][i]);
+        return { body: { statuses: entries.map((e, i) => ({ entryId: e.entryId, status: status(i) })) } };
+      },
+      { deadLetterTopic: "dlq" },
+    );
+    expect(batches.map(eventIds)).toEqual([["e1", "e2", "e3"], ["e1"]]);
+    expect(sidecar.published.filter((m) => m.topic === "dlq").map((m) => JSON.parse(m.body).id)).toEqual([
+      "e2",
+    ]);
+  });
+
+  it("drops the whole batch on 404 and retries it all on 500 or a non-JSON body", async () => {
+    const dropped = await setup(() => ({ status: 404 }), { deadLetterTopic: "dlq" });
+    expect(dropped.batches).toHaveLength(1);
+    expect(dropped.sidecar.published.filter((m) => m.topic === "dlq")).toHaveLength(3);
+
+    const failing = await setup((_r, call) =>
+      call === 1 ? { status: 500 } : call === 2 ? { body: "ok" } : { status: 404 },
+    );
+    expect(failing.batches.map(eventIds)).toEqual([
+      ["e1", "e2", "e3"],
+      ["e1", "e2", "e3"],
+      ["e1", "e2", "e3"],
+    ]);
+  });
+
+  it("flushes a partial batch after maxAwaitDurationMs", async () => {
+    const { app, sidecar, publish } = await harness({
+      subscriptions: [bulkSub()],
+      respond: () => ({ status: 404 }),
+    });
+    const start = Date.now();
+    await publish("orders", cloudEvent("only"));
+    await sidecar.idle();
+    expect(app.received).toHaveLength(1);
+    expect(eventIds(bodyOf<BulkBody>(app.received[0] as Received))).toEqual(["only"]);
+    expect((app.received[0] as Received).at - start).toBeGreaterThanOrEqual(39);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * A local stand-in for daprd's HTTP API (reference/dapr-contract.md), used by `npm start` and as the
+ * test double for daprd: publish and bulk publish, programmatic subscriptions with daprd's delivery,
+ * retry and dead-letter semantics, bulk subscribe, jobs, state, secrets, health and metadata, plus
+ * fault injection (see faults.ts) so idempotency and outages can be tested.
+ *
+ * Everything comes in as options; nothing is read from the environment.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createLogger, type Logger } from "../log.js";
+import { AppChannel } from "./app-channel.js";
+import { Broker, type PublishedMessage } from "./broker.js";
+import { BulkConsumer } from "./bulk-consumer.js";
+import { type ConsumerDeps, SingleConsumer } from "./consumer.js";
+import { FaultState, type Faults, faultRoutes } from "./faults.js";
+import { healthRoutes } from "./health.js";
+import { ApiError, errorReply, matchRoute, type Reply, type Route, readBody, sleep, text } from "./http.js";
+import { jobRoutes } from "./jobs-api.js";
+import { tryParseJson } from "./json.js";
+import { Listener } from "./listener.js";
+import { publishRoutes } from "./publish.js";
+import type { RetryPolicy } from "./retry.js";
+import { JobScheduler } from "./scheduler.js";
+import { type SecretStores, secretRoutes } from "./secrets.js";
+import { stateRoutes } from "./state-api.js";
+import { type DiscoveredSubscription, parseSubscriptions } from "./subscriptions.js";
+import { Tracker } from "./tracker.js";
+
+export type { PublishedMessage } from "./broker.js";
+export type { Faults } from "./faults.js";
+export type { DiscoveredSubscription, RouteRule } from "./subscriptions.js";
+
+export interface SidecarOptions {
+  /** 0 or undefined: an ephemeral port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default "taskbeat". */
+  appId?: string;
+  /** The app channel, e.g. http://127.0.0.1:3000; undefined = no app (no deliveries, no jobs fired). */
+  appUrl?: string;
+  /** Like DAPR_API_TOKEN: required as `dapr-api-token` on every API call but the health endpoints. */
+  apiToken?: string;
+  /** Like APP_API_TOKEN: sent as `dapr-api-token` on every call to the app. */
+  appApiToken?: string;
+  /** Pub/sub component names; default ["pubsub"]. */
+  pubsubs?: string[];
+  /** State store names; default ["statestore"]. */
+  stateStores?: string[];
+  /** store → secret name → key/values; default one empty store "local". */
+  secretStores?: SecretStores;
+  /** Inbound retry policy for deliveries; default 5 attempts, 100 ms doubling to 2 s. */
+  retry?: RetryPolicy;
+  /** When retries are exhausted and there is no dead-letter topic, redeliver after this long; default 5000. */
+  redeliverAfterMs?: number;
+  /** Deliveries in flight per subscription; default 8 (1 = strict publish order). */
+  concurrency?: number;
+  /** Timeout of each call to the app; default 30000. */
+  appTimeoutMs?: number;
+  log?: Logger;
+}
+
+export interface LocalSidecar {
+  readonly url: string;
+  readonly port: number;
+  readonly faults: Faults;
+  /** Every message accepted by publish (dead-letter publishes included), in order. */
+  readonly published: PublishedMessage[];
+  /** Subscriptions discovered from the app. */
+  subscriptions(): DiscoveredSubscription[];
+  /**
+   * Waits for the app port to accept connections, then reads `GET /dapr/subscribe` once and starts
+   * delivering and firing jobs. Called by startSidecar when appUrl is set; idempotent.
+   */
+  ready(): Promise<void>;
+  /** Resolves when no pub/sub message is queued, in flight, or waiting for a retry or redelivery. */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops timers, jobs and the server; deliveries in flight are awaited (up to 5 s). */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5000;
+
+export async function startSidecar(options: SidecarOptions = {}): Promise<LocalSidecar> {
+  const appId = options.appId ?? "taskbeat";
+  const log = (options.log ?? createLogger()).child({ component: "sidecar", appId });
+  const pubsubs = options.pubsubs ?? ["pubsub"];
+  const secretStores = options.secretStores ?? { local: {} };
+  const closing = new AbortController();
+  const tracker = new Tracker();
+  const listener = new Listener((req, res) => void dispatch(req, res));
+  const faults = new FaultState((ms) => listener.unreachableFor(ms));
+  const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1));
+  const channel =
+    options.appUrl === undefined
+      ? undefined
+      : new AppChannel({
+          appUrl: options.appUrl,
+          appId,
+          appApiToken: options.appApiToken,
+          timeoutMs: options.appTimeoutMs ?? 30_000,
+          signal: closing.signal,
+          log,
+        });
+  const scheduler = new JobScheduler(() => channel, log.child({ area: "jobs" }), closing.signal);
+  let subscriptions: DiscoveredSubscription[] = [];
+  let consumers: Array<SingleConsumer | BulkConsumer> = [];
+  let isReady = false;
+  let readyPromise: Promise<void> | undefined;
+  let closePromise: Promise<void> | undefined;
+
+  const routes: Route[] = [
+    ...publishRoutes({ appId, pubsubs, broker, faults }),
+    ...jobRoutes(scheduler),
+    ...stateRoutes(appId, options.stateStores ?? ["statestore"]),
+    ...secretRoutes(secretStores),
+    ...healthRoutes({
+      appId,
+      appUrl: options.appUrl,
+      pubsubs,
+      stateStores: options.stateStores ?? ["statestore"],
+      secretStores: Object.keys(secretStores),
+      isReady: () => isReady,
+      subscriptions: () => subscriptions,
+    }),
+    ...faultRoutes(faults),
+  ];
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await handle(req);
+    } catch (err) {
+      if (!(err instanceof ApiError)) log.error("sidecar request failed", { error: err, url: req.url });
+      reply = errorReply(err instanceof ApiError ? err : new ApiError(500, "ERR_INTERNAL", "internal error"));
+    }
+    const headers: Record<string, string> = { ...reply.headers };
+    if (listener.down) headers.connection = "close";
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  }
+
+  async function handle(req: IncomingMessage): Promise<Reply> {
+    const url = new URL(req.url ?? "/", "http://sidecar");
+    const method = req.method ?? "GET";
+    let route: Route | undefined;
+    let params: Record<string, string> | undefined;
+    for (const r of routes) {
+      params = r.methods.includes(method) ? matchRoute(r, url.pathname) : undefined;
+      if (params) {
+        route = r;
+        break;
+      }
+    }
+    // The token middleware runs before routing, so unmatched paths need the token as well.
+    if (
+      options.apiToken !== undefined &&
+      !route?.tokenExempt &&
+      req.headers["dapr-api-token"] !== options.apiToken
+    ) {
+      return text(401, "invalid api token");
+    }
+    if (!route?.noLatency) await sleep(faults.latencyMs);
+    if (!route || !params) {
+      // daprd's fallback is service invocation, which the local sidecar does not implement.
+      throw req.headers["dapr-app-id"] === undefined
+        ? new ApiError(
+            404,
+            "ERR_DIRECT_INVOKE",
+            "failed getting app id either from the URL path or the header dapr-app-id",
+          )
+        : new ApiError(500, "ERR_DIRECT_INVOKE", "service invocation is not supported by the local sidecar");
+    }
+    let body: Promise<Buffer> | undefined;
+    return route.handler({ method, url, headers: req.headers, params, body: () => (body ??= readBody(req)) });
+  }
+
+  async function ready(): Promise<void> {
+    if (!channel) return;
+    await channel.waitForPort();
+    const res = await channel.fetchSubscriptions();
+    if (res.status === 200) {
+      try {
+        subscriptions = parseSubscriptions(tryParseJson(res.body || "null")?.value ?? "invalid", log);
+      } catch (err) {
+        log.error("invalid /dapr/subscribe response; no programmatic subscriptions", { error: err });
+      }
+    } else if (res.status === 404) log.debug("app has no /dapr/subscribe");
+    else
+      log.error("GET /dapr/subscribe failed; no programmatic subscriptions", {
+        status: res.status,
+        error: res.error,
+      });
+    for (const s of subscriptions.filter((s) => !pubsubs.includes(s.pubsubname))) {
+      log.warn("subscription names an unknown pubsub and is ignored", {
+        pubsubname: s.pubsubname,
+        topic: s.topic,
+      });
+    }
+    const deps: ConsumerDeps = {
+      channel,
+      tracker,
+      faults,
+      retry: options.retry ?? { maxAttempts: 5, initialIntervalMs: 100, maxIntervalMs: 2000 },
+      redeliverAfterMs: options.redeliverAfterMs ?? 5000,
+      concurrency: Math.max(1, options.concurrency ?? 8),
+      // Dead-lettering republishes the original bytes and metadata; the DLQ topic is an ordinary topic.
+      deadLetter: (m, topic) =>
+        broker.publish({
+          pubsub: m.pubsub,
+          topic,
+          body: m.body,
+          metadata: m.metadata,
+          contentType: m.contentType,
+        }),
+      log,
+    };
+    consumers = subscriptions
+      .filter((s) => pubsubs.includes(s.pubsubname))
+      .map((s) => (s.bulkSubscribe?.enabled ? new BulkConsumer(s, deps) : new SingleConsumer(s, deps)));
+    isReady = true;
+    broker.attach(consumers);
+    scheduler.start();
+    log.info("app channel ready", { subscriptions: subscriptions.length });
+  }
+
+  const port = await listener.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  const host = options.host ?? "127.0.0.1";
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  log.info("local sidecar listening", { url, appUrl: options.appUrl });
+
+  const sidecar: LocalSidecar = {
+    url,
+    port,
+    faults,
+    published: broker.published,
+    subscriptions: () => [...subscriptions],
+    ready: () => (readyPromise ??= ready()),
+    idle: (timeoutMs = 10_000) => tracker.idle(timeoutMs),
+    close: () =>
+      (closePromise ??= (async () => {
+        await Promise.all([
+          ...consumers.map((c) => c.close(CLOSE_GRACE_MS)),
+          scheduler.close(CLOSE_GRACE_MS),
+        ]);
+        closing.abort();
+        broker.discardBacklog();
+        await listener.close();
+      })()),
+  };
+  // Without an app there is nothing to wait for: healthz is ready at once, as daprd without --app-port.
+  if (!channel) isReady = true;
+  else {
+    sidecar.ready().catch((err) => {
+      if (!closing.signal.aborted) log.error("app channel failed", { error: err });
+    });
+  }
+  return sidecar;
+}

@@ -1,0 +1,145 @@
+/**
+ * The Hono app of one or more function groups: `/dapr/subscribe`, one POST route per topic handler,
+ * `/job/<name>` (and the `/jobs/<name>` alias), health and metrics. Built from the generated
+ * registry, so adding a handler file is all it takes to get a route.
+ */
+import { Hono } from "hono";
+import type { Sql } from "postgres";
+import type { DaprClient } from "../dapr/client.js";
+import type { BaseContext } from "../define.js";
+import type { Logger } from "../log.js";
+import type { RuntimeMetrics } from "../metrics.js";
+import type { RegisteredJob, RegisteredSubscription, Registry } from "../registry.js";
+import { programmaticSubscriptions } from "../subscriptions.js";
+import { requireDaprToken } from "./auth.js";
+import { deliverBulk, deliverEvent, readBulkEntries } from "./delivery.js";
+import { mountHealth, type ReadinessCheck } from "./health.js";
+import { runJob } from "./job-run.js";
+import type { Lifecycle } from "./lifecycle.js";
+
+export interface AppOptions {
+  registry: Registry;
+  /** The groups this process serves: one in a pod, all of them under `taskbeat start`. */
+  groups: readonly string[];
+  sql: Sql;
+  dapr: DaprClient;
+  log: Logger;
+  metrics: RuntimeMetrics;
+  lifecycle: Lifecycle;
+  /** When set, Dapr-facing routes require it as `dapr-api-token`. */
+  appApiToken?: string;
+  readiness?: ReadinessCheck[];
+}
+
+export function createApp(options: AppOptions): Hono {
+  const { registry, groups, metrics, lifecycle, log } = options;
+  for (const group of groups) {
+    if (!registry[group])
+      throw new Error(`unknown function group "${group}" (known: ${knownGroups(registry)})`);
+  }
+  const served = groups.map((group) => registry[group] as NonNullable<Registry[string]>);
+  const base: BaseContext = { sql: options.sql, dapr: options.dapr, log, signal: lifecycle.signal };
+  const app = new Hono();
+
+  mountHealth(app, lifecycle, metrics, options.readiness ?? []);
+  if (options.appApiToken !== undefined) {
+    const auth = requireDaprToken(options.appApiToken);
+    for (const path of ["/dapr/*", "/events/*", "/job/*", "/jobs/*"]) app.use(path, auth);
+  }
+
+  // Computed once: daprd asks for it once per sidecar start, but tests and operators ask too.
+  const subscribePayload = groups.flatMap((group) => programmaticSubscriptions(group, registry));
+  app.get("/dapr/subscribe", (c) => c.json(subscribePayload));
+
+  for (const subscription of served.flatMap((g) => g.subscriptions)) {
+    app.post(subscription.route, (c) =>
+      lifecycle.isDraining
+        ? c.json({ status: "RETRY" })
+        : lifecycle.track(async () => {
+            const body = await readJson(c.req.raw);
+            const status = await handleDelivery(
+              subscription,
+              body,
+              base,
+              c.req.header("traceparent"),
+              options,
+            );
+            return c.json(status);
+          }),
+    );
+  }
+
+  const jobs = new Map<string, RegisteredJob>(served.flatMap((g) => g.jobs.map((job) => [job.name, job])));
+  const jobRoute = async (c: import("hono").Context) => {
+    const name = c.req.param("name") ?? "";
+    const job = jobs.get(name);
+    // 404 counts as success to daprd (the tick is not retried), which is right for a job we don't serve.
+    if (!job) return c.json({ error: `no job named "${name}" in ${groups.join(", ")}` }, 404);
+    if (lifecycle.isDraining) return c.json({ error: "shutting down" }, 503);
+    return lifecycle.track(async () => {
+      const startedAt = performance.now();
+      const jobLog = log.child({ job: name });
+      const result = await runJob(
+        job.unit,
+        await c.req.text(),
+        { ...base, log: jobLog },
+        c.req.header("traceparent"),
+      );
+      metrics.jobRuns.inc({ job: name, outcome: result.status === 200 ? "success" : "failure" });
+      metrics.jobSeconds.observe({ job: name }, (performance.now() - startedAt) / 1000);
+      return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
+    });
+  };
+  app.post("/job/:name", jobRoute);
+  app.post("/jobs/:name", jobRoute);
+
+  app.onError((error, c) => {
+    // Only reached for bugs in the runtime itself; keep details in the log, not in the answer.
+    log.error("unhandled error in router", { error, path: c.req.path });
+    return c.json({ error: "internal error" }, 500);
+  });
+  return app;
+}
+
+async function handleDelivery(
+  subscription: RegisteredSubscription,
+  body: unknown,
+  base: BaseContext,
+  traceparent: string | undefined,
+  { metrics }: AppOptions,
+) {
+  const route = subscription.route;
+  const log = base.log.child({ route });
+  const entries = readBulkEntries(body);
+  if (entries) {
+    const statuses = await deliverBulk(
+      subscription.unit,
+      entries,
+      { ...base, log },
+      traceparent,
+      (result, t0) => record(metrics, route, result.status, t0),
+    );
+    return { statuses };
+  }
+  const startedAt = performance.now();
+  const result = await deliverEvent(subscription.unit, body, { ...base, log }, traceparent);
+  record(metrics, route, result.status, startedAt);
+  return { status: result.status };
+}
+
+function record(metrics: RuntimeMetrics, route: string, status: string, startedAt: number) {
+  metrics.deliveries.inc({ route, outcome: status.toLowerCase() });
+  metrics.deliverySeconds.observe({ route }, (performance.now() - startedAt) / 1000);
+}
+
+/** The body as JSON, or undefined when it is not JSON (which the delivery then drops). */
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const knownGroups = (registry: Registry) => Object.keys(registry).join(", ") || "none";

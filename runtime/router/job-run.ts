@@ -1,0 +1,45 @@
+/**
+ * Runs one job callback and says which HTTP status daprd should see (contract §5.3): 2xx when it
+ * ran, 5xx when it failed (the job's failure policy retries it), 400 when its data can never be
+ * valid (still a failure to daprd, so the bounded policy gives up, and the log says why).
+ */
+import type { BaseContext, JobDefinition } from "../define.js";
+import { describeIssues } from "./delivery.js";
+
+export type JobRunResult = { status: 200 } | { status: 400 | 500; error: string };
+
+export async function runJob(
+  unit: JobDefinition,
+  rawBody: string,
+  base: BaseContext,
+  traceparent: string | undefined,
+): Promise<JobRunResult> {
+  let data: unknown;
+  if (rawBody.trim() !== "") {
+    try {
+      data = JSON.parse(rawBody);
+    } catch {
+      base.log.error("job data is not JSON");
+      return { status: 400, error: "job data is not valid JSON" };
+    }
+  }
+  if (unit.schema) {
+    const validated = await unit.schema["~standard"].validate(data);
+    if (validated.issues) {
+      const issues = describeIssues(validated.issues);
+      base.log.error("job data does not match the schema", { issues });
+      return { status: 400, error: `job data does not match the schema: ${issues.join("; ")}` };
+    }
+    data = validated.value;
+  }
+  try {
+    await unit.handle(data, {
+      ...base,
+      job: traceparent ? { name: unit.name, traceparent } : { name: unit.name },
+    });
+    return { status: 200 };
+  } catch (error) {
+    base.log.error("job failed; the job's failure policy decides whether Dapr retries it", { error });
+    return { status: 500, error: "job failed" };
+  }
+}

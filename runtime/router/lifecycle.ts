@@ -1,0 +1,52 @@
+/**
+ * Tracks in-flight work so SIGTERM can stop taking new deliveries, let the running ones finish,
+ * and only then close the database.
+ */
+export class Lifecycle {
+  private inflight = 0;
+  private draining = false;
+  private waiters: Array<() => void> = [];
+  private readonly controller = new AbortController();
+
+  /** Aborted when the grace period ran out; long handlers should give up and let Dapr retry. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get inFlight(): number {
+    return this.inflight;
+  }
+
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inflight++;
+    try {
+      return await work();
+    } finally {
+      this.inflight--;
+      if (this.inflight === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Stops new work and waits for in-flight work, at most `graceMs`. Returns whether everything
+   * finished in time; if not, handlers still running see `signal` aborted.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    this.draining = true;
+    if (this.inflight === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      new Promise<true>((resolve) => this.waiters.push(() => resolve(true))),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.controller.abort(new Error("shutdown grace period elapsed"));
+    return finished;
+  }
+}

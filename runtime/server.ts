@@ -1,0 +1,121 @@
+/**
+ * Runs function groups as a Dapr app: listen first (daprd waits for the app port before it reports
+ * healthy, contract §7.2), then wait for the sidecar's outbound health, then register the groups'
+ * jobs. SIGTERM stops new work, lets in-flight deliveries finish within the grace period, closes
+ * the database and exits.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Config } from "./config.js";
+import { createDaprClient } from "./dapr/client.js";
+import { createSql, databaseReachable } from "./db.js";
+import { registerJobs } from "./jobs/register.js";
+import { loadJobSpecs } from "./jobs/spec.js";
+import type { Logger } from "./log.js";
+import { RuntimeMetrics } from "./metrics.js";
+import type { Registry } from "./registry.js";
+import { createApp } from "./router/app.js";
+import type { ReadinessCheck } from "./router/health.js";
+import { Lifecycle } from "./router/lifecycle.js";
+
+export interface ServeOptions {
+  config: Config;
+  registry: Registry;
+  groups: readonly string[];
+  log: Logger;
+  /** Extra `/readyz` checks contributed by later steps (e.g. the last check-due-tasks run). */
+  readiness?: ReadinessCheck[];
+}
+
+export interface RunningApp {
+  app: Hono;
+  url: string;
+  port: number;
+  metrics: RuntimeMetrics;
+  /** Graceful stop: no new work, in-flight work finishes (within SHUTDOWN_GRACE_MS), DB closed. */
+  close(): Promise<void>;
+}
+
+export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
+  const { config, registry, groups, log } = options;
+  const sql = createSql({ url: config.DATABASE_URL });
+  const dapr = createDaprClient(config, log);
+  const metrics = new RuntimeMetrics();
+  const lifecycle = new Lifecycle();
+  const readiness: ReadinessCheck[] = [
+    { name: "sidecar", check: (signal) => dapr.ping(signal) },
+    ...(config.DATABASE_URL
+      ? [{ name: "database", check: (s: AbortSignal) => databaseReachable(sql, s) }]
+      : []),
+    ...(options.readiness ?? []),
+  ];
+  const app = createApp({
+    registry,
+    groups,
+    sql,
+    dapr,
+    log,
+    metrics,
+    lifecycle,
+    readiness,
+    ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
+  });
+
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${port}`;
+  log.info("listening", { url, groups });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      log.info("shutting down", { inFlight: lifecycle.inFlight, graceMs: config.SHUTDOWN_GRACE_MS });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const finished = await lifecycle.drain(config.SHUTDOWN_GRACE_MS);
+      if (!finished) log.warn("grace period elapsed with work in flight; Dapr will redeliver it");
+      server.closeAllConnections();
+      await closed;
+      await sql.end({ timeout: 5 });
+      log.info("stopped");
+    })();
+    return closing;
+  };
+
+  try {
+    await dapr.waitForSidecar({ timeoutMs: config.DAPR_WAIT_MS });
+    const jobNames = groups.flatMap((group) => registry[group]?.jobs.map((job) => job.name) ?? []);
+    if (jobNames.length > 0) {
+      await registerJobs(dapr, jobNames, await loadJobSpecs(config.JOBS_DIR), log);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { app, url, port, metrics, close };
+}
+
+/** Exits cleanly on SIGTERM/SIGINT; a second signal exits at once. */
+export function closeOnSignals(close: () => Promise<void>, log: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log.info("signal received", { signal });
+    close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}

@@ -1,0 +1,84 @@
+/**
+ * A group served as in a pod, behind the local sidecar, over real HTTP and real signals:
+ * start-up order, job registration and firing, delivery, and SIGTERM with work in flight.
+ */
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { createCloudEvent } from "../runtime/cloudevent.js";
+import { DaprClient } from "../runtime/dapr/client.js";
+import { type LocalSidecar, startSidecar } from "../runtime/dev/sidecar.js";
+import { silentLogger } from "../runtime/log.js";
+import { freePort } from "./support/ports.js";
+import { type Spawned, spawnTs } from "./support/process.js";
+
+const fixture = fileURLToPath(new URL("./fixtures/serve/", import.meta.url));
+
+let sidecar: LocalSidecar | undefined;
+let app: Spawned | undefined;
+afterEach(async () => {
+  app?.child.kill("SIGKILL");
+  await sidecar?.close();
+  app = undefined;
+  sidecar = undefined;
+});
+
+async function startBoth(env: Record<string, string> = {}) {
+  const appPort = await freePort();
+  sidecar = await startSidecar({
+    appUrl: `http://127.0.0.1:${appPort}`,
+    appId: "fixture",
+    log: silentLogger,
+  });
+  app = spawnTs(`${fixture}app.ts`, [], {
+    PORT: String(appPort),
+    DAPR_HTTP_PORT: String(sidecar.port),
+    JOBS_DIR: `${fixture}jobs`,
+    SHUTDOWN_GRACE_MS: "5000",
+    ...env,
+  });
+  await app.waitFor(/^listening /);
+  await sidecar.ready();
+  return { sidecar, app, client: new DaprClient({ baseUrl: sidecar.url, log: silentLogger }) };
+}
+
+describe("serving a group behind the sidecar", () => {
+  it("registers its jobs at start, and the sidecar fires them at POST /job/<name>", async () => {
+    const { client, app } = await startBoth();
+    const job = await client.jobs.get("heartbeat");
+    expect(job).toMatchObject({ schedule: "@every 1s", dueTime: "0s" });
+    await app.waitFor(/^heartbeat$/, 5_000);
+  });
+
+  it("delivers a published event to the handler with the publisher's id", async () => {
+    const { client, app, sidecar } = await startBoth();
+    const event = createCloudEvent({ type: "fixture.slow.v1", data: { ms: 0 } });
+    await client.publish("pubsub", "slow", event);
+    await app.waitFor(new RegExp(`^handled ${event.id}$`));
+    await sidecar.idle();
+  });
+
+  it("SIGTERM lets an in-flight delivery finish, then exits 0", async () => {
+    const { client, app, sidecar } = await startBoth();
+    const event = createCloudEvent({ type: "fixture.slow.v1", data: { ms: 600 } });
+    await client.publish("pubsub", "slow", event);
+    await app.waitFor(new RegExp(`^started ${event.id}$`));
+    app.child.kill("SIGTERM");
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(app.lines).toContain(`handled ${event.id}`);
+    expect(app.lines.filter((line) => line === `started ${event.id}`)).toHaveLength(1);
+    await sidecar.idle();
+  });
+
+  it("SIGTERM past the grace period still exits, leaving the message to be redelivered", async () => {
+    const { client, app } = await startBoth({ SHUTDOWN_GRACE_MS: "200" });
+    const event = createCloudEvent({ type: "fixture.slow.v1", data: { ms: 60_000 } });
+    await client.publish("pubsub", "slow", event);
+    await app.waitFor(new RegExp(`^started ${event.id}$`));
+    const sentAt = Date.now();
+    app.child.kill("SIGTERM");
+    expect((await app.exited).code).toBe(0);
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    expect(app.lines).not.toContain(`handled ${event.id}`);
+  });
+});
