@@ -2,68 +2,24 @@
  * Contract tests: send what daprd sends (headers and bytes, contract §3.1, §4, §5.3) to the router
  * over real HTTP, and assert the answer daprd needs (§3.4, §4, §5.3).
  */
+import { fileURLToPath } from "node:url";
 import type { Sql } from "postgres";
-import * as v from "valibot";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { behaviour, jobRuns, reset, seen } from "../../test/fixtures/contract/functions/shop/_behaviour.js";
 import { type Served, serveApp } from "../../test/support/http.js";
-import type { EventEnvelope } from "../cloudevent.js";
 import type { DaprClient } from "../dapr/client.js";
-import { defineJob, defineSubscription } from "../define.js";
+import { buildRegistry } from "../gen/render-registry.js";
+import { scanFunctions } from "../gen/scan.js";
 import { silentLogger } from "../log.js";
 import { RuntimeMetrics } from "../metrics.js";
-import { DropMessage, RetryLater } from "../outcomes.js";
-import { type Registry, subscriptionRoute } from "../registry.js";
+import type { Registry } from "../registry.js";
+import { subscriptionRoute } from "../registry.js";
 import { createApp } from "./app.js";
 import { Lifecycle } from "./lifecycle.js";
 
-const OrderSchema = v.object({ orderId: v.string(), amount: v.number() });
-
-// What the handlers saw, and what they should do next, per test.
-const seen: Array<{ data: unknown; event: EventEnvelope }> = [];
-const jobRuns: unknown[] = [];
-let behaviour: "ok" | "throw" | "retry-later" | "drop" = "ok";
-
-const orders = defineSubscription({
-  pubsub: "pubsub",
-  topic: "orders",
-  schema: OrderSchema,
-  types: ["shop.order.created.v1"],
-  handle(data, ctx) {
-    seen.push({ data, event: ctx.event });
-    if (behaviour === "throw") throw new Error("database is down");
-    if (behaviour === "retry-later") throw new RetryLater("not yet");
-    if (behaviour === "drop") throw new DropMessage("order was cancelled");
-  },
-});
-const anything = defineSubscription({
-  pubsub: "pubsub",
-  topic: "anything",
-  schema: v.unknown(),
-  bulk: { maxMessages: 10, maxAwaitMs: 1000 },
-  handle(data, ctx) {
-    seen.push({ data, event: ctx.event });
-    if (data === "fail") throw new Error("boom");
-  },
-});
-const tick = defineJob({
-  name: "tick",
-  schema: v.optional(v.object({ batch: v.number() })),
-  handle(data) {
-    jobRuns.push(data);
-    if (data?.batch === -1) throw new Error("tick failed");
-  },
-});
-
-const registry: Registry = {
-  shop: {
-    subscriptions: [
-      { name: "orders", route: subscriptionRoute("shop", "orders"), unit: orders },
-      { name: "anything", route: subscriptionRoute("shop", "anything"), unit: anything },
-    ],
-    jobs: [{ name: "tick", unit: tick }],
-    tools: [],
-  },
-};
+// The router under test is built the way the generator builds it: from unit files on disk.
+const fixture = fileURLToPath(new URL("../../test/fixtures/contract/functions", import.meta.url));
+const registry: Registry = buildRegistry(await scanFunctions(fixture));
 
 // Deliveries and jobs here never reach the database or the sidecar.
 const unused = new Proxy({}, { get: () => expect.unreachable("not used by these handlers") });
@@ -112,11 +68,7 @@ beforeAll(async () => {
   served = await start();
 });
 afterAll(() => served.close());
-beforeEach(() => {
-  seen.length = 0;
-  jobRuns.length = 0;
-  behaviour = "ok";
-});
+beforeEach(reset);
 
 async function deliver(
   body: string,
@@ -128,22 +80,22 @@ async function deliver(
 }
 
 describe("GET /dapr/subscribe", () => {
-  it("lists every topic handler of the group with its route, dead-letter topic and bulk settings", async () => {
+  it("lists every topic handler of the group, sorted by name, with its route, dead-letter topic and bulk settings", async () => {
     const response = await fetch(`${served.url}/dapr/subscribe`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([
-      {
-        pubsubname: "pubsub",
-        topic: "orders",
-        routes: { default: "/events/shop/orders" },
-        deadLetterTopic: "orders-dlq",
-      },
       {
         pubsubname: "pubsub",
         topic: "anything",
         routes: { default: "/events/shop/anything" },
         deadLetterTopic: "anything-dlq",
         bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 1000 },
+      },
+      {
+        pubsubname: "pubsub",
+        topic: "orders",
+        routes: { default: "/events/shop/orders" },
+        deadLetterTopic: "orders-dlq",
       },
     ]);
   });
@@ -195,17 +147,17 @@ describe("single delivery (contract §3.4)", () => {
   });
 
   it("a handler that throws → RETRY, never SUCCESS (the js-sdk acks and loses it)", async () => {
-    behaviour = "throw";
+    behaviour.next = "throw";
     expect(await deliver(JSON.stringify(envelope()))).toEqual({ status: 200, body: { status: "RETRY" } });
   });
 
   it("RetryLater → RETRY", async () => {
-    behaviour = "retry-later";
+    behaviour.next = "retry-later";
     expect((await deliver(JSON.stringify(envelope()))).body).toEqual({ status: "RETRY" });
   });
 
   it("DropMessage → DROP", async () => {
-    behaviour = "drop";
+    behaviour.next = "drop";
     expect((await deliver(JSON.stringify(envelope()))).body).toEqual({ status: "DROP" });
   });
 

@@ -1,0 +1,168 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../log.js";
+import { closeAll, type FixtureReply, harness, startFixtureApp, track } from "./fixture-app.js";
+import { type LocalSidecar, startSidecar } from "./sidecar.js";
+
+afterEach(closeAll);
+
+const job = (s: LocalSidecar, name: string, method: string, body?: unknown, version = "v1.0-alpha1") =>
+  fetch(`${s.url}/${version}/jobs/${name}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+
+async function expectError(res: Response, status: number, errorCode: string) {
+  expect(res.status).toBe(status);
+  expect(await res.json()).toMatchObject({ errorCode });
+}
+
+describe("jobs API validation (§5.1)", () => {
+  it.each<[string, unknown, number, string]>([
+    ["a name in the body", { name: "x", schedule: "@every 1s" }, 400, "DAPR_SCHEDULER_JOB_NAME"],
+    ["negative repeats", { schedule: "test", repeats: -1 }, 400, "ERR_MALFORMED_REQUEST"],
+    ["repeats of the wrong type", { schedule: "@every 1s", repeats: "many" }, 400, "ERR_MALFORMED_REQUEST"],
+    ["a non-string schedule", { schedule: 5 }, 400, "ERR_MALFORMED_REQUEST"],
+    ["invalid JSON", "{", 400, "ERR_MALFORMED_REQUEST"],
+    [
+      "a bad failure policy interval",
+      { dueTime: "1s", failurePolicy: { constant: { interval: "1m" } } },
+      400,
+      "ERR_MALFORMED_REQUEST",
+    ],
+    ["no schedule nor dueTime", { data: {} }, 400, "DAPR_SCHEDULER_SCHEDULE_EMPTY"],
+    ["an invalid schedule", { schedule: "every minute" }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    ["a 5-field cron", { schedule: "*/5 * * * *" }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    ["repeats 0", { schedule: "@every 1s", repeats: 0 }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    ["repeats without a schedule", { dueTime: "1s", repeats: 2 }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    ["ttl without a schedule", { dueTime: "1s", ttl: "1h" }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    ["an invalid dueTime", { dueTime: "soon" }, 500, "DAPR_SCHEDULER_SCHEDULE_JOB"],
+    [
+      "ttl before dueTime",
+      { schedule: "@every 1s", dueTime: "2030-01-02T00:00:00Z", ttl: "2030-01-01T00:00:00Z" },
+      500,
+      "DAPR_SCHEDULER_SCHEDULE_JOB",
+    ],
+  ])("rejects %s", async (_name, body, status, code) => {
+    const s = track(await startSidecar({ log: silentLogger }));
+    await expectError(await job(s, "j", "POST", body), status, code);
+    await expectError(await job(s, "j", "GET"), 500, "DAPR_SCHEDULER_GET_JOB");
+  });
+
+  it("409s an existing job without overwrite, replaces it with overwrite: true", async () => {
+    const s = track(await startSidecar({ log: silentLogger }));
+    expect(
+      (await job(s, "check-due-tasks", "POST", { schedule: "@every 5s", dueTime: "0s", data: {} }, "v1.0"))
+        .status,
+    ).toBe(204);
+    await expectError(
+      await job(s, "check-due-tasks", "POST", { schedule: "@every 10s" }),
+      409,
+      "DAPR_SCHEDULER_SCHEDULE_JOB",
+    );
+    const replace = { schedule: "@every 10s", data: { a: 1 }, overwrite: true, repeats: 3, ttl: "1h" };
+    expect((await job(s, "check-due-tasks", "POST", replace)).status).toBe(204);
+    const got = await job(s, "check-due-tasks", "GET");
+    expect(got.status).toBe(200);
+    expect(await got.json()).toEqual({
+      name: "check-due-tasks",
+      schedule: "@every 10s",
+      repeats: 3,
+      ttl: "1h",
+      data: { "@type": "type.googleapis.com/google.protobuf.Value", value: { a: 1 } },
+      failurePolicy: { constant: { interval: "1s", maxRetries: 3 } },
+      overwrite: true,
+    });
+  });
+
+  it("deletes with 204, also when the job does not exist; accepts snake_case fields", async () => {
+    const s = track(await startSidecar({ log: silentLogger }));
+    expect((await job(s, "x", "POST", { due_time: "1h", failure_policy: { drop: {} } })).status).toBe(204);
+    expect(await (await job(s, "x", "GET")).json()).toEqual({
+      name: "x",
+      dueTime: "1h",
+      failurePolicy: { drop: {} },
+    });
+    expect((await job(s, "x", "DELETE")).status).toBe(204);
+    expect((await job(s, "x", "DELETE")).status).toBe(204);
+    await expectError(await job(s, "x", "GET"), 500, "DAPR_SCHEDULER_GET_JOB");
+  });
+});
+
+describe("job triggers (§5.3)", () => {
+  it("fires @every 1s at POST /job/<name> with the data as the body", async () => {
+    const { app, sidecar } = await harness({}, { appApiToken: "app-token" });
+    expect(
+      (await job(sidecar, "tick", "POST", { schedule: "@every 1s", data: { hello: "world" } })).status,
+    ).toBe(204);
+    const received = await app.waitFor((r) => r.length >= 2, 2500);
+    for (const r of received.slice(0, 2)) {
+      expect(r.method).toBe("POST");
+      expect(r.path).toBe("/job/tick");
+      expect(r.body).toBe('{"hello":"world"}');
+      expect(r.headers).toMatchObject({ "content-type": "application/json", "dapr-api-token": "app-token" });
+    }
+    const gap = (received[1]?.at ?? 0) - (received[0]?.at ?? 0);
+    expect(gap).toBeGreaterThan(800);
+    expect(gap).toBeLessThan(1300);
+  });
+
+  it("stops after repeats, then the job is gone; sends an empty body without data", async () => {
+    const { app, sidecar } = await harness();
+    await job(sidecar, "twice", "POST", { schedule: "@every 100ms", repeats: 2 });
+    await app.waitFor((r) => r.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(app.received.map((r) => r.body)).toEqual(["", ""]);
+    await expectError(await job(sidecar, "twice", "GET"), 500, "DAPR_SCHEDULER_GET_JOB");
+  });
+
+  it.each<[string, number, unknown, FixtureReply]>([
+    ["constant 50 ms × 2 retries", 3, { constant: { interval: "0.05s", maxRetries: 2 } }, { status: 500 }],
+    ["drop", 1, { drop: {} }, { status: 500 }],
+    ["404 counts as done", 1, { constant: { interval: "0.05s", maxRetries: 2 } }, { status: 404 }],
+    ["2xx is done", 1, { constant: { interval: "0.05s" } }, { status: 204 }],
+    [
+      "a connection error is a failure",
+      2,
+      { constant: { interval: "0.05s", maxRetries: 1 } },
+      { destroy: true },
+    ],
+  ])("failure policy: %s → %d call(s)", async (_name, calls, failurePolicy, reply) => {
+    const { app, sidecar } = await harness({ respond: () => reply });
+    await job(sidecar, "once", "POST", { dueTime: "0s", data: "x", failurePolicy });
+    await app.waitFor((r) => r.length >= calls);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // room for an unexpected extra call
+    expect(app.received.map((r) => r.body)).toEqual(Array(calls).fill('"x"'));
+  });
+
+  it("retries forever with constant and no maxRetries until the app succeeds", async () => {
+    let n = 0;
+    const { app, sidecar } = await harness({ respond: () => ({ status: ++n < 5 ? 503 : 200 }) });
+    await job(sidecar, "stubborn", "POST", {
+      dueTime: "0s",
+      failurePolicy: { constant: { interval: "0.02s" } },
+    });
+    await app.waitFor((r) => r.length >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(app.received).toHaveLength(5);
+  });
+
+  it("holds triggers until the app port is up, then fires once", async () => {
+    const probe = createServer().listen(0, "127.0.0.1");
+    await new Promise((resolve) => probe.once("listening", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const sidecar = track(await startSidecar({ appUrl: `http://127.0.0.1:${port}`, log: silentLogger }));
+    await job(sidecar, "early", "POST", { schedule: "@every 100ms" });
+    await new Promise((resolve) => setTimeout(resolve, 350)); // three ticks fall due meanwhile
+    const app = track(await startFixtureApp({ port }));
+    await sidecar.ready();
+    const first = await app.waitFor((r) => r.length >= 1);
+    expect(first[0]?.path).toBe("/job/early");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // The missed ticks were collapsed into one, fired right away; the next comes on schedule.
+    expect(app.received).toHaveLength(1);
+  });
+});
