@@ -6,6 +6,8 @@
 import { connect } from "node:net";
 import type { Logger } from "../log.js";
 import { sleep } from "./http.js";
+import { tryParseJson } from "./json.js";
+import { type DiscoveredSubscription, parseSubscriptions } from "./subscriptions.js";
 
 export interface AppResponse {
   /** undefined: connection refused, reset, or timed out. */
@@ -67,8 +69,34 @@ export class AppChannel {
     }
   }
 
+  /**
+   * Reads the app's subscriptions once (contract §2.1). 404 means none; any other failure, or a body
+   * that fails daprd's typed decode, is logged and also means none.
+   */
+  async discoverSubscriptions(): Promise<DiscoveredSubscription[]> {
+    const { log } = this.options;
+    const res = await this.fetchSubscriptions();
+    if (res.status === 404) {
+      log.debug("app has no /dapr/subscribe");
+      return [];
+    }
+    if (res.status !== 200) {
+      log.error("GET /dapr/subscribe failed; no programmatic subscriptions", {
+        status: res.status,
+        error: res.error,
+      });
+      return [];
+    }
+    try {
+      return parseSubscriptions(tryParseJson(res.body || "null")?.value ?? "not JSON", log);
+    } catch (err) {
+      log.error("invalid /dapr/subscribe response; no programmatic subscriptions", { error: err });
+      return [];
+    }
+  }
+
   /** GET /dapr/subscribe, with daprd's built-in init retries (500 ms exponential, 3 retries) on transport errors. */
-  async fetchSubscriptions(): Promise<AppResponse> {
+  private async fetchSubscriptions(): Promise<AppResponse> {
     const headers = { "content-type": "application/json", "dapr-app-id": this.options.appId };
     let res = await this.call("GET", "/dapr/subscribe", headers);
     for (let retry = 0, delay = 500; res.status === undefined && retry < 3; retry++, delay *= 2) {

@@ -78,7 +78,13 @@ export class BulkConsumer implements Consumer {
   }
 
   private start(entries: Entry[], failures: number): void {
-    const run: Promise<void> = this.runBatch(entries, failures).finally(() => this.inFlight.delete(run));
+    const run: Promise<void> = this.runBatch(entries, failures)
+      .catch((err) => {
+        // Should not happen (app calls never throw); retry rather than lose the batch.
+        this.log.error("bulk delivery crashed; retrying", { error: err });
+        this.retry(entries, failures + 1);
+      })
+      .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
   }
 

@@ -33,7 +33,7 @@ export interface ConsumerDeps {
 }
 
 /** How long the reorder fault collects messages before releasing them shuffled. */
-export const REORDER_WINDOW_MS = 30;
+const REORDER_WINDOW_MS = 30;
 
 interface Item {
   message: BrokerMessage;
@@ -97,7 +97,13 @@ export class SingleConsumer implements Consumer {
 
   private async run(item: Item): Promise<void> {
     await sleep(this.deps.faults.latencyMs);
-    const verdict = await this.deliver(item.message);
+    let verdict: Verdict;
+    try {
+      verdict = await this.deliver(item.message);
+    } catch (err) {
+      this.log.error("delivery crashed; retrying", { error: err });
+      verdict = { outcome: "retry", reason: "internal error" };
+    }
     if (this.closed) return;
     const fields = { offset: item.message.offset, reason: verdict.reason };
     if (verdict.outcome === "ack") {
@@ -108,31 +114,33 @@ export class SingleConsumer implements Consumer {
       this.deadLetterOrEnd(item);
     } else {
       item.failures++;
-      if (item.failures < this.deps.retry.maxAttempts) {
-        const delay = backoffMs(this.deps.retry, item.failures);
-        this.log.info("delivery failed; retrying", { ...fields, attempt: item.failures, delayMs: delay });
-        this.timers.set(() => {
-          this.ready.unshift(item);
-          this.pump();
-        }, delay);
-      } else if (this.subscription.deadLetterTopic !== undefined) {
-        this.log.warn("retries exhausted; dead-lettering", {
-          ...fields,
-          deadLetterTopic: this.subscription.deadLetterTopic,
-        });
-        this.deadLetterOrEnd(item);
-      } else {
-        const delay = this.deps.redeliverAfterMs;
-        this.log.warn("retries exhausted and no dead-letter topic; the broker redelivers later", {
-          ...fields,
-          delayMs: delay,
-        });
-        this.timers.set(() => {
-          item.failures = 0;
-          this.ready.push(item);
-          this.pump();
-        }, delay);
-      }
+      this.retryOrGiveUp(item, fields);
+    }
+  }
+
+  private retryOrGiveUp(item: Item, fields: Record<string, unknown>): void {
+    const dlq = this.subscription.deadLetterTopic;
+    if (item.failures < this.deps.retry.maxAttempts) {
+      const delay = backoffMs(this.deps.retry, item.failures);
+      this.log.info("delivery failed; retrying", { ...fields, attempt: item.failures, delayMs: delay });
+      this.timers.set(() => {
+        this.ready.unshift(item);
+        this.pump();
+      }, delay);
+    } else if (dlq !== undefined) {
+      this.log.warn("retries exhausted; dead-lettering", { ...fields, deadLetterTopic: dlq });
+      this.deadLetterOrEnd(item);
+    } else {
+      const delay = this.deps.redeliverAfterMs;
+      this.log.warn("retries exhausted, no dead-letter topic: the broker redelivers later", {
+        ...fields,
+        delayMs: delay,
+      });
+      this.timers.set(() => {
+        item.failures = 0;
+        this.ready.push(item);
+        this.pump();
+      }, delay);
     }
   }
 

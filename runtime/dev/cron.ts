@@ -6,6 +6,7 @@
  * corner (5 vs 6 fields, `N/step`, the day-of-month/day-of-week OR rule) and we want daprd's answers.
  */
 import { parseGoDuration } from "./duration.js";
+import { Zone } from "./zone.js";
 
 export interface Schedule {
   /** The first activation strictly after `after`, or undefined when none exists within five years. */
@@ -122,45 +123,6 @@ function parseValue(text: string, bounds?: Bounds): number {
   const n = Number(text);
   if (n < 0) throw new Error(`negative number (${n}) not allowed: ${text}`);
   return n;
-}
-
-/**
- * Wall-clock time in a zone, represented as a "fake UTC" epoch: the UTC getters of the Date give the
- * zone's local fields. The search runs on wall-clock fields, so DST never moves a field mid-search.
- */
-class Zone {
-  private readonly format: Intl.DateTimeFormat;
-  constructor(timeZone: string | undefined) {
-    try {
-      // timeZone undefined = the process's local zone, as daprd's scheduler uses time.Local.
-      this.format = new Intl.DateTimeFormat("en-US", {
-        timeZone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric",
-      });
-    } catch {
-      throw new Error(`provided bad location ${timeZone}: unknown time zone`);
-    }
-  }
-
-  toWall(instant: number): number {
-    const floored = Math.floor(instant / 1000) * 1000;
-    const parts: Record<string, number> = {};
-    for (const p of this.format.formatToParts(new Date(floored))) parts[p.type] = Number(p.value);
-    const { year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0 } = parts;
-    return Date.UTC(year, month - 1, day, hour, minute, second) + (instant - floored);
-  }
-
-  /** The instant showing `wall` on the zone's clocks (for a DST gap: shifted by the gap). */
-  fromWall(wall: number): number {
-    const guess = wall - (this.toWall(wall) - wall);
-    return wall - (this.toWall(guess) - guess);
-  }
 }
 
 class SpecSchedule implements Schedule {

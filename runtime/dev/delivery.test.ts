@@ -1,5 +1,3 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../log.js";
 import {
@@ -8,6 +6,7 @@ import {
   cloudEvent,
   FAST_RETRY,
   type FixtureReply,
+  freePort,
   harness,
   type Received,
   startFixtureApp,
@@ -16,14 +15,6 @@ import {
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const sub = (extra: Record<string, unknown> = {}) => ({
   pubsubname: "pubsub",
@@ -104,23 +95,23 @@ describe("subscriptions and the delivery request (§2.1, §3.1)", () => {
 });
 
 describe("answers to a delivery (§3.4), with 3 attempts and a dead-letter topic", () => {
-  it.each<[string, FixtureReply, number, boolean]>([
-    ["200 empty", { status: 200 }, 1, false],
-    ["204", { status: 204 }, 1, false],
-    ["200 non-JSON", { status: 200, body: "ok" }, 1, false],
-    ['200 {"status":true}', { status: 200, body: { status: true } }, 1, false],
-    ["200 SUCCESS", { status: 200, body: { status: "SUCCESS" } }, 1, false],
-    ['200 status ""', { status: 200, body: { status: "" } }, 1, false],
-    ["200 {}", { status: 200, body: {} }, 1, false],
-    ["200 RETRY", { status: 200, body: { status: "RETRY" } }, 3, true],
-    ['200 "success" (unknown)', { status: 200, body: { status: "success" } }, 3, true],
-    ["200 DROP", { status: 200, body: { status: "DROP" } }, 1, true],
-    ["404", { status: 404 }, 1, true],
-    ["400", { status: 400 }, 3, true],
-    ["429", { status: 429 }, 3, true],
-    ["500", { status: 500, body: { status: "SUCCESS" } }, 3, true],
-    ["connection reset", { destroy: true }, 3, true],
-  ])("%s → %d attempt(s), dead-lettered: %s", async (_name, reply, attempts, deadLettered) => {
+  it.each<[string, number, boolean, FixtureReply]>([
+    ["200 empty", 1, false, { status: 200 }],
+    ["204", 1, false, { status: 204 }],
+    ["200 non-JSON", 1, false, { status: 200, body: "ok" }],
+    ['200 {"status":true}', 1, false, { status: 200, body: { status: true } }],
+    ["200 SUCCESS", 1, false, { status: 200, body: { status: "SUCCESS" } }],
+    ['200 status ""', 1, false, { status: 200, body: { status: "" } }],
+    ["200 {}", 1, false, { status: 200, body: {} }],
+    ["200 RETRY", 3, true, { status: 200, body: { status: "RETRY" } }],
+    ['200 "success" (unknown)', 3, true, { status: 200, body: { status: "success" } }],
+    ["200 DROP", 1, true, { status: 200, body: { status: "DROP" } }],
+    ["404", 1, true, { status: 404 }],
+    ["400", 3, true, { status: 400 }],
+    ["429", 3, true, { status: 429 }],
+    ["500", 3, true, { status: 500, body: { status: "SUCCESS" } }],
+    ["connection reset", 3, true, { destroy: true }],
+  ])("%s → %d attempt(s), dead-lettered: %s", async (_name, attempts, deadLettered, reply) => {
     const { app, sidecar, publish } = await harness({
       subscriptions: [sub({ deadLetterTopic: "orders-dlq" })],
       respond: () => reply,

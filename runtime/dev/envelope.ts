@@ -96,7 +96,7 @@ function newEnvelope(input: EnvelopeInput): Record<string, unknown> {
 }
 
 /** contrib metadata.TryGetTTL: `ttlInSeconds` or `ttl` (any case), as a Go duration or integer seconds. */
-export function ttlFromMetadata(metadata: Record<string, string>): number | undefined {
+function ttlFromMetadata(metadata: Record<string, string>): number | undefined {
   for (const [key, value] of Object.entries(metadata)) {
     const k = key.toLowerCase();
     if (k !== "ttlinseconds" && k !== "ttl") continue;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../log.js";
-import { closeAll, harness, track } from "./fixture-app.js";
+import { closeAll, freePort, harness, track } from "./fixture-app.js";
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);
@@ -33,7 +33,8 @@ describe("secrets (§7.1)", () => {
 describe("health and metadata (§7.2, §7.3)", () => {
   it("healthz is ready only once the app is up; outbound as soon as the server listens", async () => {
     // An app URL where nothing listens: the app channel never comes up.
-    const s = track(await startSidecar({ log: silentLogger, appUrl: "http://127.0.0.1:9", apiToken: "t" }));
+    const appUrl = `http://127.0.0.1:${await freePort()}`;
+    const s = track(await startSidecar({ log: silentLogger, appUrl, apiToken: "t" }));
     const outbound = await fetch(`${s.url}/v1.0/healthz/outbound`);
     expect(outbound.status).toBe(204);
     const healthz = await fetch(`${s.url}/v1.0/healthz`);

@@ -29,12 +29,17 @@ export interface Job {
   expiration?: Date;
 }
 
-export function jobRoutes(scheduler: JobScheduler): Route[] {
+/** A failure policy in the Jobs API's JSON shape. */
+export type FailurePolicyJson =
+  | { drop: Record<string, never> }
+  | { constant: { interval?: string; maxRetries?: number } };
+
+export function jobRoutes(scheduler: JobScheduler, defaultPolicy: FailurePolicy): Route[] {
   const routes: Route[] = [];
   for (const prefix of ["/v1.0-alpha1/jobs", "/v1.0/jobs"]) {
     const pattern = `${prefix}/:name`;
     routes.push(
-      { methods: ["POST"], pattern, handler: (ctx) => create(scheduler, ctx) },
+      { methods: ["POST"], pattern, handler: (ctx) => create(scheduler, ctx, defaultPolicy) },
       { methods: ["GET"], pattern, handler: (ctx) => read(scheduler, ctx) },
       { methods: ["DELETE"], pattern, handler: (ctx) => remove(scheduler, ctx) },
     );
@@ -51,11 +56,11 @@ function jobName(ctx: RequestContext): string {
   return name;
 }
 
-async function create(scheduler: JobScheduler, ctx: RequestContext) {
+async function create(scheduler: JobScheduler, ctx: RequestContext, defaultPolicy: FailurePolicy) {
   const name = jobName(ctx);
   const parsed = tryParseJson((await ctx.body()).toString("utf8") || "{}");
   if (!parsed || !isPlainObject(parsed.value)) throw malformed("request body is not a JSON object");
-  const job = parseJob(name, parsed.value, new Date());
+  const job = parseJob(name, parsed.value, new Date(), defaultPolicy);
   if (scheduler.has(name) && !job.overwrite) {
     throw new ApiError(
       409,
@@ -80,7 +85,7 @@ function remove(scheduler: JobScheduler, ctx: RequestContext) {
 }
 
 /** protojson of runtime.v1.Job: zero values omitted, data as a google.protobuf.Value inside an Any. */
-export function renderJob(job: Job): Record<string, unknown> {
+function renderJob(job: Job): Record<string, unknown> {
   const out: Record<string, unknown> = { name: job.name };
   if (job.schedule) out.schedule = job.schedule;
   if (job.dueTime) out.dueTime = job.dueTime;
@@ -102,7 +107,12 @@ export function renderJob(job: Job): Record<string, unknown> {
 }
 
 /** Decodes and validates a job request; throws the ApiError daprd would answer. */
-export function parseJob(name: string, body: Record<string, unknown>, now: Date): Job {
+export function parseJob(
+  name: string,
+  body: Record<string, unknown>,
+  now: Date,
+  defaultPolicy: FailurePolicy = DEFAULT_POLICY,
+): Job {
   // protojson accepts the camelCase and the proto names; JSON null means "not set".
   const get = (camel: string, snake = camel) => body[camel] ?? body[snake] ?? undefined;
   const str = (camel: string, snake?: string) => {
@@ -116,7 +126,7 @@ export function parseJob(name: string, body: Record<string, unknown>, now: Date)
   const repeats = uint32(get("repeats"), "repeats");
   const overwrite = get("overwrite") ?? false;
   if (typeof overwrite !== "boolean") throw malformed("overwrite must be a boolean");
-  const failurePolicy = parseFailurePolicy(get("failurePolicy", "failure_policy"));
+  const failurePolicy = parseFailurePolicy(get("failurePolicy", "failure_policy")) ?? defaultPolicy;
   const declaredName = body.name;
   if (declaredName !== undefined && declaredName !== null && declaredName !== "") {
     throw new ApiError(400, "DAPR_SCHEDULER_JOB_NAME", "Set the job name in the url only");
@@ -156,10 +166,11 @@ export function parseJob(name: string, body: Record<string, unknown>, now: Date)
 }
 
 // Without a policy the engine applies constant 1 s × 3 retries (contract §5.3).
-const DEFAULT_POLICY: FailurePolicy = { kind: "constant", intervalMs: 1000, maxRetries: 3 };
+export const DEFAULT_POLICY: FailurePolicy = { kind: "constant", intervalMs: 1000, maxRetries: 3 };
 
-function parseFailurePolicy(raw: unknown): FailurePolicy {
-  if (raw === undefined || raw === null) return DEFAULT_POLICY;
+/** undefined when no policy is given; throws ApiError 400 when it is malformed. */
+export function parseFailurePolicy(raw: unknown): FailurePolicy | undefined {
+  if (raw === undefined || raw === null) return undefined;
   if (!isPlainObject(raw)) throw malformed("failurePolicy must be an object");
   const drop = field(raw, "drop");
   const constant = field(raw, "constant");

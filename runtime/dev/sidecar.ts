@@ -6,24 +6,23 @@
  *
  * Everything comes in as options; nothing is read from the environment.
  */
-import type { IncomingMessage, ServerResponse } from "node:http";
 import { createLogger, type Logger } from "../log.js";
 import { AppChannel } from "./app-channel.js";
 import { Broker, type PublishedMessage } from "./broker.js";
 import { BulkConsumer } from "./bulk-consumer.js";
 import { type ConsumerDeps, SingleConsumer } from "./consumer.js";
+import { createDispatcher } from "./dispatch.js";
 import { FaultState, type Faults, faultRoutes } from "./faults.js";
 import { healthRoutes } from "./health.js";
-import { ApiError, errorReply, matchRoute, type Reply, type Route, readBody, sleep, text } from "./http.js";
-import { jobRoutes } from "./jobs-api.js";
-import { tryParseJson } from "./json.js";
+import type { Route } from "./http.js";
+import { DEFAULT_POLICY, type FailurePolicyJson, jobRoutes, parseFailurePolicy } from "./jobs-api.js";
 import { Listener } from "./listener.js";
 import { publishRoutes } from "./publish.js";
 import type { RetryPolicy } from "./retry.js";
 import { JobScheduler } from "./scheduler.js";
 import { type SecretStores, secretRoutes } from "./secrets.js";
 import { stateRoutes } from "./state-api.js";
-import { type DiscoveredSubscription, parseSubscriptions } from "./subscriptions.js";
+import type { DiscoveredSubscription } from "./subscriptions.js";
 import { Tracker } from "./tracker.js";
 
 export type { PublishedMessage } from "./broker.js";
@@ -55,6 +54,8 @@ export interface SidecarOptions {
   redeliverAfterMs?: number;
   /** Deliveries in flight per subscription; default 8 (1 = strict publish order). */
   concurrency?: number;
+  /** Policy of jobs scheduled without one; default daprd's constant 1 s × 3 retries. */
+  jobFailurePolicy?: FailurePolicyJson;
   /** Timeout of each call to the app; default 30000. */
   appTimeoutMs?: number;
   log?: Logger;
@@ -88,7 +89,6 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
   const secretStores = options.secretStores ?? { local: {} };
   const closing = new AbortController();
   const tracker = new Tracker();
-  const listener = new Listener((req, res) => void dispatch(req, res));
   const faults = new FaultState((ms) => listener.unreachableFor(ms));
   const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1));
   const channel =
@@ -111,7 +111,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
 
   const routes: Route[] = [
     ...publishRoutes({ appId, pubsubs, broker, faults }),
-    ...jobRoutes(scheduler),
+    ...jobRoutes(scheduler, jobDefaultPolicy(options.jobFailurePolicy)),
     ...stateRoutes(appId, options.stateStores ?? ["statestore"]),
     ...secretRoutes(secretStores),
     ...healthRoutes({
@@ -125,77 +125,22 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     }),
     ...faultRoutes(faults),
   ];
-
-  async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply;
-    try {
-      reply = await handle(req);
-    } catch (err) {
-      if (!(err instanceof ApiError)) log.error("sidecar request failed", { error: err, url: req.url });
-      reply = errorReply(err instanceof ApiError ? err : new ApiError(500, "ERR_INTERNAL", "internal error"));
-    }
-    const headers: Record<string, string> = { ...reply.headers };
-    if (listener.down) headers.connection = "close";
-    res.writeHead(reply.status, headers);
-    res.end(reply.body);
-  }
-
-  async function handle(req: IncomingMessage): Promise<Reply> {
-    const url = new URL(req.url ?? "/", "http://sidecar");
-    const method = req.method ?? "GET";
-    let route: Route | undefined;
-    let params: Record<string, string> | undefined;
-    for (const r of routes) {
-      params = r.methods.includes(method) ? matchRoute(r, url.pathname) : undefined;
-      if (params) {
-        route = r;
-        break;
-      }
-    }
-    // The token middleware runs before routing, so unmatched paths need the token as well.
-    if (
-      options.apiToken !== undefined &&
-      !route?.tokenExempt &&
-      req.headers["dapr-api-token"] !== options.apiToken
-    ) {
-      return text(401, "invalid api token");
-    }
-    if (!route?.noLatency) await sleep(faults.latencyMs);
-    if (!route || !params) {
-      // daprd's fallback is service invocation, which the local sidecar does not implement.
-      throw req.headers["dapr-app-id"] === undefined
-        ? new ApiError(
-            404,
-            "ERR_DIRECT_INVOKE",
-            "failed getting app id either from the URL path or the header dapr-app-id",
-          )
-        : new ApiError(500, "ERR_DIRECT_INVOKE", "service invocation is not supported by the local sidecar");
-    }
-    let body: Promise<Buffer> | undefined;
-    return route.handler({ method, url, headers: req.headers, params, body: () => (body ??= readBody(req)) });
-  }
+  const listener: Listener = new Listener(
+    createDispatcher({
+      routes,
+      apiToken: options.apiToken,
+      latencyMs: () => faults.latencyMs,
+      closeConnections: () => listener.down,
+      log,
+    }),
+  );
 
   async function ready(): Promise<void> {
     if (!channel) return;
     await channel.waitForPort();
-    const res = await channel.fetchSubscriptions();
-    if (res.status === 200) {
-      try {
-        subscriptions = parseSubscriptions(tryParseJson(res.body || "null")?.value ?? "invalid", log);
-      } catch (err) {
-        log.error("invalid /dapr/subscribe response; no programmatic subscriptions", { error: err });
-      }
-    } else if (res.status === 404) log.debug("app has no /dapr/subscribe");
-    else
-      log.error("GET /dapr/subscribe failed; no programmatic subscriptions", {
-        status: res.status,
-        error: res.error,
-      });
-    for (const s of subscriptions.filter((s) => !pubsubs.includes(s.pubsubname))) {
-      log.warn("subscription names an unknown pubsub and is ignored", {
-        pubsubname: s.pubsubname,
-        topic: s.topic,
-      });
+    subscriptions = await channel.discoverSubscriptions();
+    for (const { pubsubname, topic } of subscriptions.filter((s) => !pubsubs.includes(s.pubsubname))) {
+      log.warn("subscription names an unknown pubsub and is ignored", { pubsubname, topic });
     }
     const deps: ConsumerDeps = {
       channel,
@@ -256,4 +201,12 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     });
   }
   return sidecar;
+}
+
+function jobDefaultPolicy(json: FailurePolicyJson | undefined) {
+  try {
+    return parseFailurePolicy(json) ?? DEFAULT_POLICY;
+  } catch (err) {
+    throw new Error(`invalid jobFailurePolicy: ${(err as Error).message}`);
+  }
 }

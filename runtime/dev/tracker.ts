@@ -19,10 +19,6 @@ export class Tracker {
     for (const resolve of waiters) resolve();
   }
 
-  get count(): number {
-    return this.pending;
-  }
-
   idle(timeoutMs: number): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
