@@ -48,7 +48,8 @@ export function healthRoutes(deps: HealthDeps): Route[] {
           runtimeVersion: "local",
           enabledFeatures: [],
           components: [
-            ...deps.pubsubs.map((n) => component(n, "pubsub.in-memory", ["BULK_PUBLISH"])),
+            // Like daprd's in-memory pub/sub, no BULK_PUBLISH: bulk publishes go entry by entry (§1.2).
+            ...deps.pubsubs.map((n) => component(n, "pubsub.in-memory", [])),
             ...deps.stateStores.map((n) => component(n, "state.in-memory", ["ETAG", "TRANSACTIONAL", "TTL"])),
             ...deps.secretStores.map((n) => component(n, "secretstores.local.env", [])),
           ],

@@ -318,10 +318,14 @@ describe("bulk publish (§1.2)", () => {
     expect(s.published).toEqual([]);
   });
 
-  it("reports every entry in failedEntries when the broker fails", async () => {
+  it("publishes entry by entry: a broker failure fails only the entries it hit, and reports those", async () => {
     const s = await sidecar();
-    s.faults.failNextPublishes(1);
-    const entries = ["1", "2"].map((entryId) => ({ entryId, event: {}, contentType: "application/json" }));
+    s.faults.failNextPublishes(2);
+    const entries = ["1", "2", "3"].map((entryId) => ({
+      entryId,
+      event: { n: entryId },
+      contentType: "application/json",
+    }));
     const res = await bulk(s, entries);
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({
@@ -332,8 +336,8 @@ describe("bulk publish (§1.2)", () => {
         { entryId: "2", error: "injected fault" },
       ],
     });
-    expect(s.published).toEqual([]);
+    expect(s.published.map((m) => JSON.parse(m.body).data)).toEqual([{ n: "3" }]);
     expect((await bulk(s, entries)).status).toBe(204);
-    expect(s.published).toHaveLength(2);
+    expect(s.published).toHaveLength(4);
   });
 });

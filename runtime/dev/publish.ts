@@ -138,14 +138,17 @@ async function publishBulk(deps: PublishDeps, ctx: RequestContext) {
         });
     entries.push({ entryId, bytes, metadata: entryMetadata, contentType });
   }
-  const failure = deps.faults.takePublishFailure();
-  if (failure !== undefined) {
-    const failedEntries = entries.map((e) => ({ entryId: e.entryId, error: "injected fault" }));
-    throw new ApiError(failure, "ERR_PUBSUB_PUBLISH_MESSAGE", "error when publishing bulk: injected fault", {
-      failedEntries,
-    });
-  }
+  // Like daprd with a component lacking BulkPublish (in-memory, Redis), entries are published one by
+  // one, so an injected broker failure hits single entries and the rest still go out (§1.2).
+  const failedEntries: Array<{ entryId: string; error: string }> = [];
+  let failureStatus = 500;
   for (const e of entries) {
+    const failure = deps.faults.takePublishFailure();
+    if (failure !== undefined) {
+      failureStatus = failure;
+      failedEntries.push({ entryId: e.entryId, error: "injected fault" });
+      continue;
+    }
     deps.broker.publish({
       pubsub: t.pubsub,
       topic: t.topic,
@@ -153,6 +156,16 @@ async function publishBulk(deps: PublishDeps, ctx: RequestContext) {
       metadata: e.metadata,
       contentType: t.rawPayload ? e.contentType : CLOUDEVENTS_JSON,
     });
+  }
+  if (failedEntries.length > 0) {
+    throw new ApiError(
+      failureStatus,
+      "ERR_PUBSUB_PUBLISH_MESSAGE",
+      "error when publishing bulk: injected fault",
+      {
+        failedEntries,
+      },
+    );
   }
   return empty();
 }
