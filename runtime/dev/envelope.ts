@@ -3,7 +3,7 @@
  * string the broker stores and every subscriber receives unchanged, so this file decides what handlers see.
  */
 import { randomUUID } from "node:crypto";
-import { formatRfc3339, parseGoDuration } from "./duration.js";
+import { formatRfc3339, parseGoDuration } from "../schedule/duration.js";
 import { ApiError, mediaType } from "./http.js";
 import { isPlainObject, marshalLikeGo, tryParseJson } from "./json.js";
 

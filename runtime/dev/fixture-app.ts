@@ -121,14 +121,8 @@ export async function startFixtureApp(options: FixtureOptions = {}): Promise<Fix
   return app;
 }
 
-/** A loopback port that nothing listens on (at the moment of the call). */
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+// One free-port helper for every test: re-exported so sidecar tests can import it with the harness.
+export { freePort } from "../../test/support/ports.js";
 
 /** The parsed JSON body of a request. */
 export const bodyOf = <T = Record<string, unknown>>(r: Received): T => JSON.parse(r.body) as T;

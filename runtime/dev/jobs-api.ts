@@ -4,8 +4,8 @@
  * because the status code tells which layer refused: 400 for the request, 500 for the engine, 409 for
  * an existing job without `overwrite: true`.
  */
-import { parseSchedule, type Schedule } from "./cron.js";
-import { parsePointInTime, parseProtoDuration } from "./duration.js";
+import { parseSchedule, type Schedule } from "../schedule/cron.js";
+import { parsePointInTime, parseProtoDuration } from "../schedule/duration.js";
 import { ApiError, empty, json, type RequestContext, type Route } from "./http.js";
 import { field, isPlainObject, tryParseJson } from "./json.js";
 import type { JobScheduler } from "./scheduler.js";

@@ -72,10 +72,64 @@ describe("loadJobSpecs", () => {
         '("0 */5 * * * *"), "@every 5m" or a descriptor such as "@daily"',
       `${f("forever.json")}: repeats: must be ≥ 1 (omit it to repeat forever)`,
       `${f("no-time.json")}: needs a schedule or a dueTime`,
-      `${f("policy.json")}: failurePolicy.constant.interval: must be a Go duration such as "3s"`,
+      `${f("policy.json")}: failurePolicy.constant.interval: must be a duration in seconds such as "3s" or "0.5s"`,
       `${f("ttl-alone.json")}: ttl needs a schedule`,
     ]);
     expect((await loadJobSpecs(dir).catch((e: Error) => e)).toString()).toContain("invalid job specs:\n  - ");
+  });
+
+  it("takes dueTime and ttl as RFC 3339, Go or ISO 8601 durations, as the scheduler engine does", async () => {
+    const times = [
+      "2030-01-01T00:00:00Z",
+      "2030-01-01T09:00:00.5+02:00",
+      "0s",
+      "-5s",
+      "1h30m",
+      "PT30S",
+      "P1D",
+    ];
+    await write(
+      Object.fromEntries(times.map((t, i) => [`ok-${i}.json`, { schedule: "@daily", dueTime: t, ttl: t }])),
+    );
+    expect((await loadJobSpecs(dir)).size).toBe(times.length);
+  });
+
+  it.each([
+    "2030-02-30T00:00:00Z",
+    "2030-01-01T24:00:00Z",
+    "2030-01-01T00:00:00",
+    "R2/PT1H",
+    "P1H",
+    "5",
+    "1d",
+  ])("rejects the dueTime and ttl %j", async (time) => {
+    await write({ "bad-time.json": { schedule: "@daily", dueTime: time, ttl: time } });
+    const message = 'must be an RFC 3339 time, a Go duration ("30s", "1h") or an ISO 8601 duration ("PT30S")';
+    const file = join(dir, "bad-time.json");
+    expect(await problems()).toEqual([`${file}: dueTime: ${message}`, `${file}: ttl: ${message}`]);
+  });
+
+  // daprd decodes the interval as a protojson google.protobuf.Duration: seconds only, not "1m" or "500ms".
+  it.each([
+    ["3s", true],
+    ["0.5s", true],
+    ["0s", true],
+    ["1m", false],
+    ["500ms", false],
+    ["-1s", false],
+    ["3", false],
+  ])("takes the retry interval %j: %s", async (interval, ok) => {
+    await write({ "retry.json": { schedule: "@daily", failurePolicy: { constant: { interval } } } });
+    if (ok) {
+      expect((await loadJobSpecs(dir)).get("retry")).toEqual({
+        schedule: "@daily",
+        failurePolicy: { constant: { interval } },
+      });
+    } else {
+      expect(await problems()).toEqual([
+        `${join(dir, "retry.json")}: failurePolicy.constant.interval: must be a duration in seconds such as "3s" or "0.5s"`,
+      ]);
+    }
   });
 });
 
@@ -89,16 +143,32 @@ describe("isDaprSchedule", () => {
     "*/10 * * * * *",
     "TZ=Europe/Berlin 0 0 9 * * MON-FRI",
     "CRON_TZ=UTC @daily",
+    "0 0 12 * mar,jun mon",
+    "50/5 * * ? * *",
+    "@every 500ms",
   ])("accepts %s", (schedule) => {
     expect(isDaprSchedule(schedule)).toBe(true);
   });
 
-  it.each(["*/5 * * * *", "@every five", "@every", "@often", "", "0 0 0 0 0 0 0"])(
-    "rejects %s",
-    (schedule) => {
-      expect(isDaprSchedule(schedule)).toBe(false);
-    },
-  );
+  it.each([
+    "*/5 * * * *",
+    "@every five",
+    "@every",
+    "@every 5",
+    "@often",
+    "",
+    "0 0 0 0 0 0 0",
+    // Six fields, but not valid ones: the scheduler refuses these too.
+    "60 * * * * *",
+    "0 0 0 0 * *",
+    "0 0 0 * * 7",
+    "*/0 * * * * *",
+    "0 0 9 * * MON-FRX",
+    "TZ=Mars/Olympus 0 0 9 * * *",
+    "TZ=UTC",
+  ])("rejects %s", (schedule) => {
+    expect(isDaprSchedule(schedule)).toBe(false);
+  });
 });
 
 function escapeRegExp(text: string): string {

@@ -9,37 +9,34 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import type { JobSpec } from "../dapr/client.js";
+import { parseSchedule } from "../schedule/cron.js";
+import { parsePointInTime, parseProtoDuration } from "../schedule/duration.js";
 
 /** Kebab-case, as job handler files are named (`functions/<group>/<name>.job.ts`). */
 export const JOB_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-// Go time.ParseDuration without a sign: "5s", "1h30m", "1.5h", "0".
-const GO_DURATION = /^(?:0|(?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+)$/;
-const ISO_DURATION =
-  /^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
-const DESCRIPTORS = new Set([
-  "@yearly",
-  "@annually",
-  "@monthly",
-  "@weekly",
-  "@daily",
-  "@midnight",
-  "@hourly",
-]);
-
-/** The dapr/kit cron grammar the scheduler uses: 6 fields with seconds, `@every <duration>`, descriptors. */
+/**
+ * The dapr/kit cron grammar the scheduler uses: 6 fields with seconds, `@every <Go duration>`, descriptors,
+ * an optional `TZ=`/`CRON_TZ=` prefix. Checked with the local sidecar's parser, so a spec passes here
+ * exactly when the scheduler (and `npm start`) would take it.
+ */
 export function isDaprSchedule(schedule: string): boolean {
-  const expression = schedule.replace(/^(?:CRON_)?TZ=\S+\s+/, "").trim();
-  if (expression.startsWith("@every ")) return GO_DURATION.test(expression.slice(7).trim());
-  if (expression.startsWith("@")) return DESCRIPTORS.has(expression);
-  return expression.split(/\s+/).length === 6;
+  try {
+    parseSchedule(schedule);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-const isTimeOrDuration = (value: string) =>
-  GO_DURATION.test(value) ||
-  ISO_DURATION.test(value) ||
-  (RFC3339.test(value) && !Number.isNaN(Date.parse(value)));
+// Validity of a dueTime or ttl does not depend on the reference time; any fixed instant will do.
+const REFERENCE_TIME = new Date(0);
+
+/** RFC 3339 time, Go duration or non-repeating ISO 8601 duration, as the scheduler engine reads them. */
+const isTimeOrDuration = (value: string) => parsePointInTime(value, REFERENCE_TIME) !== undefined;
+
+/** protojson `google.protobuf.Duration` ("3s", "0.5s"), which daprd decodes the interval as; not negative. */
+const isRetryInterval = (value: string) => (parseProtoDuration(value) ?? -1) >= 0;
 
 const TIME_OR_DURATION =
   'must be an RFC 3339 time, a Go duration ("30s", "1h") or an ISO 8601 duration ("PT30S")';
@@ -76,7 +73,7 @@ const JobSpecSchema = v.pipe(
             constant: v.strictObject({
               interval: v.pipe(
                 v.string("must be a string"),
-                v.regex(GO_DURATION, 'must be a Go duration such as "3s"'),
+                v.check(isRetryInterval, 'must be a duration in seconds such as "3s" or "0.5s"'),
               ),
               maxRetries: v.optional(
                 v.pipe(
@@ -88,7 +85,7 @@ const JobSpecSchema = v.pipe(
             }),
           }),
         ],
-        'must be {"drop": {}} or {"constant": {"interval": "<Go duration>", "maxRetries"?: <integer ≥ 0>}}',
+        'must be {"drop": {}} or {"constant": {"interval": "<seconds>s", "maxRetries"?: <integer ≥ 0>}}',
       ),
     ),
   }),
