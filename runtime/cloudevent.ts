@@ -4,6 +4,7 @@
  * `source` and `subject` through untouched and consumers can de-duplicate on `id`.
  */
 import { randomUUID } from "node:crypto";
+import { parseJsonOr } from "./json.js";
 
 export const CLOUDEVENT_CONTENT_TYPE = "application/cloudevents+json";
 
@@ -100,9 +101,5 @@ export function readEnvelope(body: unknown): EnvelopeResult {
 // Binary payloads arrive as data_base64; if they hold JSON we hand the parsed value to the schema.
 function decodeBase64Data(encoded: string): unknown {
   const text = Buffer.from(encoded, "base64").toString("utf8");
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
+  return parseJsonOr(text, text);
 }

@@ -27,8 +27,11 @@ const optionalText = v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty
 const EnvSchema = v.object({
   /** The app port daprd calls (`dapr.io/app-port`). */
   PORT: port(3000),
-  /** Interface the app listens on; daprd reaches the app on 127.0.0.1 by default. */
-  HOST: v.optional(v.string(), "127.0.0.1"),
+  /**
+   * Interface the app listens on. Unset: all interfaces under `serve` (kubelet probes and Prometheus
+   * reach the pod IP, not loopback), loopback under `start` (a laptop should not expose it).
+   */
+  HOST: optionalText,
   /** The sidecar's HTTP API port. daprd injects it into the app container. */
   DAPR_HTTP_PORT: port(3500),
   DAPR_HOST: v.optional(v.string(), "127.0.0.1"),

@@ -10,6 +10,12 @@ describe("createSql without a database", () => {
     expect(() => sql.begin).toThrow("no database configured: set DATABASE_URL");
     await expect(sql.end()).resolves.toBeUndefined();
   });
+
+  it("databaseReachable fails when the server is not there", async () => {
+    const sql = createSql({ url: "postgres://nobody@127.0.0.1:1/none", max: 1 });
+    await expect(databaseReachable(sql, AbortSignal.timeout(2_000))).rejects.toThrow();
+    await sql.end();
+  });
 });
 
 describe.skipIf(!url)(
@@ -24,12 +30,6 @@ describe.skipIf(!url)(
       } finally {
         await sql.end();
       }
-    });
-
-    it("databaseReachable fails when the server is not there", async () => {
-      const sql = createSql({ url: "postgres://nobody@127.0.0.1:1/none", max: 1 });
-      await expect(databaseReachable(sql, AbortSignal.timeout(2_000))).rejects.toThrow();
-      await sql.end();
     });
   },
 );

@@ -20,6 +20,10 @@ import { createApp } from "./router/app.js";
 import type { ReadinessCheck } from "./router/health.js";
 import { Lifecycle } from "./router/lifecycle.js";
 
+// How long a finished answer may take to leave the socket after its handler settled.
+const RESPONSE_FLUSH_MS = 250;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export interface ServeOptions {
   config: Config;
   registry: Registry;
@@ -27,6 +31,8 @@ export interface ServeOptions {
   log: Logger;
   /** Extra `/readyz` checks contributed by later steps (e.g. the last check-due-tasks run). */
   readiness?: ReadinessCheck[];
+  /** Where to listen when `HOST` is not set. */
+  defaultHost: string;
 }
 
 export interface RunningApp {
@@ -64,13 +70,18 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  const host = config.HOST ?? options.defaultHost;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
+    server.listen(config.PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
+  server.on("error", (error) => log.error("http server error", { error }));
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.HOST}:${port}`;
-  log.info("listening", { url, groups });
+  const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
+  log.info("listening", { url, host, groups });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -79,10 +90,16 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const finished = await lifecycle.drain(config.SHUTDOWN_GRACE_MS);
-      if (!finished) log.warn("grace period elapsed with work in flight; Dapr will redeliver it");
+      if (finished) {
+        // The last answers may still be on their way out (a handler settles before its response is
+        // written); give them a moment, then cut whatever keep-alive connection is left.
+        await Promise.race([closed, delay(RESPONSE_FLUSH_MS)]);
+      } else {
+        log.warn("grace period elapsed with work in flight; Dapr will redeliver it");
+      }
       server.closeAllConnections();
       await closed;
-      await sql.end({ timeout: 5 });
+      await sql.end({ timeout: 1 });
       log.info("stopped");
     })();
     return closing;

@@ -3,6 +3,7 @@
  * (contract §0), except the API-token middleware, which answers a plain-text 401 `invalid api token`
  * (§7.6). Callers branch on the class (conflict, unavailable) or on `errorCode`, never on the message.
  */
+import { parseJsonOr } from "../json.js";
 
 export interface DaprErrorInit {
   operation: string;
@@ -71,7 +72,7 @@ export function errorFromResponse(
   let errorCode: string | undefined;
   let detail: string | undefined;
   let details: unknown;
-  const parsed = parseJson(body);
+  const parsed = parseJsonOr(body, undefined);
   if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
     const json = parsed as { errorCode?: unknown; message?: unknown; details?: unknown };
     if (typeof json.errorCode === "string" && json.errorCode !== "") errorCode = json.errorCode;
@@ -120,13 +121,4 @@ function networkReason(error: unknown): string {
     current = current.cause;
   }
   return error instanceof Error ? error.message : String(error);
-}
-
-function parseJson(text: string): unknown {
-  if (text === "" || (text[0] !== "{" && text[0] !== "[")) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

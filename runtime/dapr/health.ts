@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../log.js";
 import { DaprError, DaprUnavailableError } from "./errors.js";
-import type { DaprHttp } from "./http.js";
+import { acceptAll, type DaprHttp } from "./http.js";
 import { sleep } from "./signals.js";
 
 export const OUTBOUND_HEALTHZ = "/v1.0/healthz/outbound";
@@ -16,8 +16,6 @@ const MAX_DELAY_MS = 1_000;
 // One probe must not eat the whole wait when the sidecar accepts connections but stalls.
 const MAX_ATTEMPT_MS = 2_000;
 const PING_TIMEOUT_MS = 1_000;
-
-const acceptAll = () => true;
 
 export async function waitForSidecar(
   http: DaprHttp,

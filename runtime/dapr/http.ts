@@ -187,10 +187,16 @@ export function metadataQuery(metadata: Record<string, string> | undefined, pref
   return query;
 }
 
+/** An `accept` for callers that read every status themselves (health probes, bulk publish's 500 body). */
+export const acceptAll = (): boolean => true;
+
 /** One path segment; daprd's routes take pubsub, topic, store, key and job name as single segments. */
 export const segment = encodeURIComponent;
 
-/** Parses a JSON body, naming the operation when daprd sent something that is not JSON. */
+/**
+ * Parses a JSON body, naming the operation when daprd sent something that is not JSON. No fallback (unlike
+ * `parseJsonOr`): a 2xx answer that should be JSON and is not means a broken sidecar or proxy, so it throws.
+ */
 export function parseJsonBody<T>(operation: string, text: string): T {
   try {
     return JSON.parse(text) as T;

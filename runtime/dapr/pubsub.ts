@@ -5,7 +5,8 @@
  * envelope with a fresh UUID, and re-publishing an outbox row would no longer be recognisable.
  */
 import { CLOUDEVENT_CONTENT_TYPE, type CloudEvent } from "../cloudevent.js";
-import { type DaprHttp, JSON_CONTENT_TYPE, metadataQuery, segment } from "./http.js";
+import { parseJsonOr } from "../json.js";
+import { acceptAll, type DaprHttp, JSON_CONTENT_TYPE, metadataQuery, segment } from "./http.js";
 
 export interface PublishOptions {
   /** Kafka record key (`?metadata.partitionKey=`): events of one task stay ordered on one partition. */
@@ -99,15 +100,8 @@ export async function publishBulk(
   throw http.error(OPERATION, "POST", path, response);
 }
 
-const acceptAll = () => true;
-
 function failedEntries(text: string): BulkPublishResult["failed"] | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const body = parseJsonOr(text, undefined);
   const list = (body as { failedEntries?: unknown } | null)?.failedEntries;
   if (!Array.isArray(list)) return undefined;
   return list.map((entry: { entryId?: unknown; error?: unknown }) => ({

@@ -3,6 +3,7 @@
  * save/delete is a 409 → DaprConflictError. Inside `transaction` daprd cannot tell a stale ETag from
  * any other store failure (500 `ERR_STATE_TRANSACTION`, §6), so re-read and retry there on any DaprError.
  */
+import { parseJsonOr } from "../json.js";
 import { type DaprHttp, JSON_CONTENT_TYPE, metadataQuery, segment } from "./http.js";
 
 export type StateConcurrency = "first-write" | "last-write";
@@ -79,7 +80,8 @@ export function createStateApi(http: DaprHttp): StateApi {
       const path = `${base(store)}/${segment(key)}${query}`;
       const response = await http.send("state.get", "GET", path, { signal: options?.signal });
       if (response.status === 204) return undefined;
-      return { value: parseValue(response.text) as T, etag: response.headers.etag ?? "" };
+      // GET returns the stored bytes as they are; a JSON value comes back as JSON, anything else as text.
+      return { value: parseJsonOr(response.text, response.text) as T, etag: response.headers.etag ?? "" };
     },
 
     async save(store, items, options) {
@@ -130,13 +132,4 @@ function toRequest(item: Omit<StateItem, "value"> & { value?: unknown }): Record
       ...(consistency === undefined ? {} : { consistency }),
     },
   };
-}
-
-// GET returns the stored bytes as they are; a JSON value comes back as JSON, anything else as text.
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -4,9 +4,9 @@
  * so callers apply daprd's "retriable error" rule.
  */
 import { connect } from "node:net";
+import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
 import { sleep } from "./http.js";
-import { tryParseJson } from "./json.js";
 import { type DiscoveredSubscription, parseSubscriptions } from "./subscriptions.js";
 
 export interface AppResponse {
@@ -88,7 +88,7 @@ export class AppChannel {
       return [];
     }
     try {
-      return parseSubscriptions(tryParseJson(res.body || "null")?.value ?? "not JSON", log);
+      return parseSubscriptions(parseJsonOr(res.body, undefined) ?? "not JSON", log);
     } catch (err) {
       log.error("invalid /dapr/subscribe response; no programmatic subscriptions", { error: err });
       return [];

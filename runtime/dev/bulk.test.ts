@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { bodyOf, closeAll, cloudEvent, type FixtureReply, harness, type Received } from "./fixture-app.js";
+import {
+  bodyOf,
+  closeAll,
+  cloudEvent,
+  type FixtureReply,
+  harness,
+  type Received,
+} from "../../test/support/fixture-app.js";
 
 afterEach(closeAll);
 

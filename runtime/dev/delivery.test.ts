@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../log.js";
 import {
   bodyOf,
   closeAll,
   cloudEvent,
   FAST_RETRY,
   type FixtureReply,
-  freePort,
   harness,
   type Received,
   startFixtureApp,
   track,
-} from "./fixture-app.js";
+} from "../../test/support/fixture-app.js";
+import { freePort } from "../../test/support/ports.js";
+import { silentLogger } from "../log.js";
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);

@@ -3,9 +3,10 @@
  * string the broker stores and every subscriber receives unchanged, so this file decides what handlers see.
  */
 import { randomUUID } from "node:crypto";
+import { parseJsonOr } from "../json.js";
 import { formatRfc3339, parseGoDuration } from "../schedule/duration.js";
 import { ApiError, mediaType } from "./http.js";
-import { isPlainObject, marshalLikeGo, tryParseJson } from "./json.js";
+import { isPlainObject, marshalLikeGo } from "./json.js";
 
 export const CLOUDEVENTS_JSON = "application/cloudevents+json";
 
@@ -36,15 +37,14 @@ export function buildEnvelope(input: EnvelopeInput): Buffer {
 
 // contrib pubsub.FromCloudEvent: the caller's CloudEvent is kept, with a few fields forced or defaulted.
 function passThrough(input: EnvelopeInput): Record<string, unknown> {
-  const parsed = tryParseJson(input.body.toString("utf8"));
-  if (!parsed || !isPlainObject(parsed.value)) {
+  const ce = parseJsonOr(input.body.toString("utf8"), undefined);
+  if (!isPlainObject(ce)) {
     throw new ApiError(
       500,
       "ERR_PUBSUB_CLOUD_EVENTS_SER",
       `error when publishing to topic ${input.topic} in pubsub ${input.pubsub}: cloud event is not a JSON object`,
     );
   }
-  const ce = parsed.value;
   ce.topic = input.topic;
   ce.pubsubname = input.pubsub;
   // "Absent" means no key at all: an explicit null is kept, as Go's `if _, ok := m[k]; !ok`.
@@ -89,8 +89,7 @@ function newEnvelope(input: EnvelopeInput): Record<string, unknown> {
   } else {
     const text = input.body.toString("utf8");
     // Only exactly application/json is parsed; application/*+json stays a string, as in daprd.
-    const parsed = type === "application/json" ? tryParseJson(text) : undefined;
-    envelope.data = parsed ? parsed.value : text;
+    envelope.data = type === "application/json" ? parseJsonOr(text, text) : text;
   }
   return envelope;
 }

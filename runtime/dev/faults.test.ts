@@ -1,6 +1,7 @@
+import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "../log.js";
-import { bodyOf, closeAll, cloudEvent, harness, track } from "./fixture-app.js";
+import { bodyOf, closeAll, cloudEvent, harness, track } from "../../test/support/fixture-app.js";
+import { createLogger, silentLogger } from "../log.js";
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);
@@ -151,5 +152,27 @@ describe("fault endpoint /v1.0-dev/faults", () => {
     await expect(fetch(`${sidecar.url}/v1.0/healthz/outbound`)).rejects.toThrow();
     await sidecar.faults.unreachableFor(0); // joins the running outage
     expect((await fetch(`${sidecar.url}/v1.0/healthz/outbound`)).status).toBe(204);
+  });
+
+  it("logs, rather than crashes on, a port that cannot be taken back after unreachableForMs", async () => {
+    const lines: string[] = [];
+    const sidecar = track(await startSidecar({ log: createLogger({ write: (line) => lines.push(line) }) }));
+    const res = await fetch(`${sidecar.url}/v1.0-dev/faults`, {
+      method: "POST",
+      body: '{"unreachableForMs":50}',
+    });
+    expect(res.status).toBe(200);
+    // Take the port while it is down; the sidecar's re-listen then fails after its retries (~1 s).
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(sidecar.port, "127.0.0.1", resolve));
+    try {
+      const failed = () => lines.some((line) => line.includes("could not listen again"));
+      for (let waited = 0; !failed() && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(failed()).toBe(true);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { closeAll, harness, track } from "../../test/support/fixture-app.js";
+import { freePort } from "../../test/support/ports.js";
 import { silentLogger } from "../log.js";
-import { closeAll, freePort, harness, track } from "./fixture-app.js";
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);

@@ -4,10 +4,12 @@
  * because the status code tells which layer refused: 400 for the request, 500 for the engine, 409 for
  * an existing job without `overwrite: true`.
  */
+
+import { parseJsonOr } from "../json.js";
 import { parseSchedule, type Schedule } from "../schedule/cron.js";
 import { parsePointInTime, parseProtoDuration } from "../schedule/duration.js";
 import { ApiError, empty, json, type RequestContext, type Route } from "./http.js";
-import { field, isPlainObject, tryParseJson } from "./json.js";
+import { field, isPlainObject } from "./json.js";
 import type { JobScheduler } from "./scheduler.js";
 
 export type FailurePolicy = { kind: "drop" } | { kind: "constant"; intervalMs: number; maxRetries?: number };
@@ -58,9 +60,9 @@ function jobName(ctx: RequestContext): string {
 
 async function create(scheduler: JobScheduler, ctx: RequestContext, defaultPolicy: FailurePolicy) {
   const name = jobName(ctx);
-  const parsed = tryParseJson((await ctx.body()).toString("utf8") || "{}");
-  if (!parsed || !isPlainObject(parsed.value)) throw malformed("request body is not a JSON object");
-  const job = parseJob(name, parsed.value, new Date(), defaultPolicy);
+  const parsed = parseJsonOr((await ctx.body()).toString("utf8") || "{}", undefined);
+  if (!isPlainObject(parsed)) throw malformed("request body is not a JSON object");
+  const job = parseJob(name, parsed, new Date(), defaultPolicy);
   if (scheduler.has(name) && !job.overwrite) {
     throw new ApiError(
       409,

@@ -1,6 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  closeAll,
+  type FixtureReply,
+  harness,
+  startFixtureApp,
+  track,
+} from "../../test/support/fixture-app.js";
+import { freePort } from "../../test/support/ports.js";
 import { silentLogger } from "../log.js";
-import { closeAll, type FixtureReply, freePort, harness, startFixtureApp, track } from "./fixture-app.js";
 import { type LocalSidecar, startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);

@@ -20,15 +20,6 @@ function sortKeys(value: unknown): unknown {
   return sorted;
 }
 
-/** Parses JSON, returning undefined instead of throwing. */
-export function tryParseJson(text: string): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
-}
-
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -31,12 +31,19 @@ export class Listener {
 
   async listen(port: number, host: string): Promise<number> {
     this.host = host;
+    // Each outcome removes the other listener: unreachableFor retries a failed listen up to 20 times, and
+    // leftover "listening" callbacks would pile up (and fire on a later success).
     await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, host, () => {
-        this.server.off("error", reject);
+      const failed = (error: Error) => {
+        this.server.off("listening", listening);
+        reject(error);
+      };
+      const listening = () => {
+        this.server.off("error", failed);
         resolve();
-      });
+      };
+      this.server.once("error", failed).once("listening", listening);
+      this.server.listen(port, host);
     });
     const address = this.server.address();
     this.boundPort = typeof address === "object" && address !== null ? address.port : port;

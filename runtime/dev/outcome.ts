@@ -2,7 +2,8 @@
  * How daprd reads the app's answer to a delivery (contract §3.4 single, §4 bulk). Pure functions so the
  * whole table can be tested row by row; the consumers act on the outcome.
  */
-import { field, isPlainObject, tryParseJson } from "./json.js";
+import { parseJsonOr } from "../json.js";
+import { field, isPlainObject } from "./json.js";
 
 /** ack: done. drop: done, dead-lettered if configured. retry: try again under the retry policy. */
 export type Outcome = "ack" | "drop" | "retry";
@@ -19,9 +20,8 @@ export function interpretSingle(status: number | undefined, body: string): Verdi
   if (status < 200 || status > 299) return { outcome: "retry", reason: `app answered ${status}` };
   // Go decodes the body into struct{Status string}; anything that fails to decode is success.
   if (body.trim() === "") return { outcome: "ack", reason: "2xx with empty body" };
-  const parsed = tryParseJson(body);
-  if (!parsed) return { outcome: "ack", reason: "2xx with a non-JSON body" };
-  const value = parsed.value;
+  const value = parseJsonOr(body, undefined);
+  if (value === undefined) return { outcome: "ack", reason: "2xx with a non-JSON body" };
   if (value !== null && !isPlainObject(value))
     return { outcome: "ack", reason: "2xx with a non-object body" };
   const statusField = value === null ? undefined : field(value, "status");
@@ -46,11 +46,10 @@ export function interpretBulk(
   if (status === undefined) return all({ outcome: "retry", reason: "app unreachable or timed out" });
   if (status === 404) return all({ outcome: "drop", reason: "app answered 404" });
   if (status < 200 || status > 299) return all({ outcome: "retry", reason: `app answered ${status}` });
-  const parsed = tryParseJson(body);
-  const value = parsed?.value;
+  const value = parseJsonOr(body, undefined);
   const statuses = isPlainObject(value) ? field(value, "statuses") : undefined;
   // A non-JSON body, or statuses of the wrong shape, fail Go's decode: every entry is retried.
-  if (!parsed || (value !== null && !isPlainObject(value)) || !isArrayOrAbsent(statuses)) {
+  if (value === undefined || (value !== null && !isPlainObject(value)) || !isArrayOrAbsent(statuses)) {
     return all({ outcome: "retry", reason: "2xx with an undecodable bulk response" });
   }
   const answered = new Map<string, string>();

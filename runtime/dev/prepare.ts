@@ -2,10 +2,12 @@
  * What daprd does with a broker message before calling the app (contract §3.1–§3.3): decode it, drop
  * it when expired, pick the route, and build the body and headers. Shared by the single and bulk consumers.
  */
+
+import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
 import type { BrokerMessage } from "./broker.js";
 import { CLOUDEVENTS_JSON, hasExpired, rawPayloadEnvelope } from "./envelope.js";
-import { isPlainObject, marshalLikeGo, tryParseJson } from "./json.js";
+import { isPlainObject, marshalLikeGo } from "./json.js";
 import { chooseRoute, type DiscoveredSubscription, rawPayloadMode } from "./subscriptions.js";
 import { childSpan, formatTraceparent, parseTraceparent } from "./trace.js";
 
@@ -36,10 +38,9 @@ export function prepare(
   if (raw) {
     event = rawPayloadEnvelope(message.body, message.pubsub, message.topic);
   } else {
-    const parsed = tryParseJson(message.body.toString("utf8"));
-    if (!parsed || !isPlainObject(parsed.value))
-      return { kind: "retry", reason: "message is not a JSON object" };
-    event = parsed.value;
+    const parsed = parseJsonOr(message.body.toString("utf8"), undefined);
+    if (!isPlainObject(parsed)) return { kind: "retry", reason: "message is not a JSON object" };
+    event = parsed;
     if (hasExpired(event, now)) return { kind: "drop", reason: "message expired" };
   }
   const path = chooseRoute(sub, event, log);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { closeAll, cloudEvent, track } from "../../test/support/fixture-app.js";
 import { silentLogger } from "../log.js";
-import { closeAll, cloudEvent, track } from "./fixture-app.js";
 import { type LocalSidecar, startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);

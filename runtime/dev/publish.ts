@@ -3,6 +3,8 @@
  * order and status codes follow daprd's `onPublish`/`onBulkPublish`; the fault injector's failures
  * stand in for a broker error and therefore come after validation.
  */
+
+import { parseJsonOr } from "../json.js";
 import type { Broker } from "./broker.js";
 import { buildEnvelope, CLOUDEVENTS_JSON } from "./envelope.js";
 import type { FaultState } from "./faults.js";
@@ -15,7 +17,7 @@ import {
   type RequestContext,
   type Route,
 } from "./http.js";
-import { isPlainObject, tryParseJson } from "./json.js";
+import { isPlainObject } from "./json.js";
 import { childSpan, formatTraceparent, parseTraceparent } from "./trace.js";
 
 export interface PublishDeps {
@@ -110,11 +112,11 @@ interface BulkEntry {
 
 async function publishBulk(deps: PublishDeps, ctx: RequestContext) {
   const t = target(deps, ctx);
-  const parsed = tryParseJson((await ctx.body()).toString("utf8"));
-  if (!parsed || !Array.isArray(parsed.value)) throw eventsSer("the body must be a JSON array of entries");
+  const parsed = parseJsonOr((await ctx.body()).toString("utf8"), undefined);
+  if (!Array.isArray(parsed)) throw eventsSer("the body must be a JSON array of entries");
   const seen = new Set<string>();
   const entries: BulkEntry[] = [];
-  for (const raw of parsed.value) {
+  for (const raw of parsed) {
     if (!isPlainObject(raw)) throw eventsSer("each entry must be a JSON object");
     const { entryId, event, contentType, metadata } = raw;
     if (typeof entryId !== "string" || entryId === "") throw eventsSer("entryId is required");

@@ -33,11 +33,12 @@ export class JobScheduler {
   private readonly inFlight = new Set<Promise<void>>();
   private running = false;
   private closed = false;
+  /** Aborted by close(), so runs sleeping between failure-policy retries end at once. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly channel: () => AppChannel | undefined,
     private readonly log: Logger,
-    private readonly signal: AbortSignal,
   ) {}
 
   has(name: string): boolean {
@@ -71,9 +72,14 @@ export class JobScheduler {
     for (const active of this.jobs.values()) this.arm(active);
   }
 
+  /**
+   * Stops firing and waits up to `graceMs` for job calls in flight. A run waiting out a retry interval is not
+   * in flight: it wakes and ends, or close() would take the whole grace period (or the interval) every time.
+   */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     for (const active of this.jobs.values()) if (active.timer) clearTimeout(active.timer);
+    this.stopping.abort();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
   }
 
@@ -147,7 +153,7 @@ export class JobScheduler {
         retry: !exhausted,
       });
       if (exhausted) return;
-      await sleep(policy.intervalMs, this.signal);
+      await sleep(policy.intervalMs, this.stopping.signal);
       if (this.closed || active.cancelled) return;
     }
   }

@@ -76,7 +76,7 @@ export interface LocalSidecar {
   ready(): Promise<void>;
   /** Resolves when no pub/sub message is queued, in flight, or waiting for a retry or redelivery. */
   idle(timeoutMs?: number): Promise<void>;
-  /** Stops timers, jobs and the server; deliveries in flight are awaited (up to 5 s). */
+  /** Stops timers, jobs and the server; app calls in flight are awaited (up to 5 s), retry waits are not. */
   close(): Promise<void>;
 }
 
@@ -102,7 +102,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
           signal: closing.signal,
           log,
         });
-  const scheduler = new JobScheduler(() => channel, log.child({ area: "jobs" }), closing.signal);
+  const scheduler = new JobScheduler(() => channel, log.child({ area: "jobs" }));
   let subscriptions: DiscoveredSubscription[] = [];
   let consumers: Array<SingleConsumer | BulkConsumer> = [];
   let isReady = false;
@@ -123,7 +123,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
       isReady: () => isReady,
       subscriptions: () => subscriptions,
     }),
-    ...faultRoutes(faults),
+    ...faultRoutes(faults, log),
   ];
   const listener: Listener = new Listener(
     createDispatcher({
@@ -184,6 +184,8 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     idle: (timeoutMs = 10_000) => tracker.idle(timeoutMs),
     close: () =>
       (closePromise ??= (async () => {
+        // Consumers and the scheduler end their own retry waits first; `closing` would also cancel the app
+        // calls in flight, so it is aborted only once those have finished or had their 5 s.
         await Promise.all([
           ...consumers.map((c) => c.close(CLOSE_GRACE_MS)),
           scheduler.close(CLOSE_GRACE_MS),

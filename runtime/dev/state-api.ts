@@ -2,6 +2,7 @@
  * The state API (contract §6): save, get, delete, bulk get and transactions over `StateStore`. Keys are
  * stored as `{appId}||{key}` like daprd's default `keyPrefix: appid`; callers never see the prefix.
  */
+import { parseJsonOr } from "../json.js";
 import {
   ApiError,
   empty,
@@ -11,7 +12,7 @@ import {
   type RequestContext,
   type Route,
 } from "./http.js";
-import { field, isPlainObject, tryParseJson } from "./json.js";
+import { field, isPlainObject } from "./json.js";
 import { type Concurrency, EtagMismatchError, type StateOperation, StateStore } from "./state-store.js";
 
 export function stateRoutes(appId: string, names: readonly string[]): Route[] {
@@ -172,9 +173,9 @@ function validKey(key: unknown): string {
 }
 
 async function jsonBody(ctx: RequestContext): Promise<unknown> {
-  const parsed = tryParseJson((await ctx.body()).toString("utf8"));
-  if (!parsed) throw malformed("request body is not valid JSON");
-  return parsed.value;
+  const parsed = parseJsonOr((await ctx.body()).toString("utf8"), undefined);
+  if (parsed === undefined) throw malformed("request body is not valid JSON");
+  return parsed;
 }
 
 function run(fn: () => void, toApiError: (err: unknown) => ApiError): void {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { closeAll, track } from "../../test/support/fixture-app.js";
 import { silentLogger } from "../log.js";
-import { closeAll, track } from "./fixture-app.js";
 import { startSidecar } from "./sidecar.js";
 
 afterEach(closeAll);

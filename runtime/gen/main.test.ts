@@ -140,6 +140,31 @@ describe("runGenerator", () => {
     expect(existsSync(path.join(root, "runtime/generated/registry.gen.ts"))).toBe(false);
   });
 
+  it("reports job spec data that the handler's schema rejects, and writes nothing", async () => {
+    const { root } = await project("functions-job-data");
+    for (const check of [true, false]) {
+      const result = await gen(root, check);
+      expect(result).toMatchObject({ ok: false, changed: [] });
+      expect(result.problems).toEqual([
+        "jobs/sweep.json: data does not match the schema of functions/alpha/sweep.job.ts: " +
+          "Invalid type: Expected Object but received undefined",
+        "jobs/tick.json: data does not match the schema of functions/alpha/tick.job.ts: " +
+          'batch: Invalid type: Expected number but received "ten"; size: Invalid value: Expected >=1 but received 0',
+      ]);
+    }
+    expect(existsSync(path.join(root, "runtime/generated/registry.gen.ts"))).toBe(false);
+
+    await writeFile(
+      path.join(root, "jobs/tick.json"),
+      '{ "schedule": "@every 1m", "data": { "batch": 10, "size": 1 } }',
+    );
+    await writeFile(
+      path.join(root, "jobs/sweep.json"),
+      '{ "schedule": "@daily", "data": { "olderThanDays": 30 } }',
+    );
+    expect(await gen(root, false)).toMatchObject({ ok: true, problems: [] });
+  });
+
   it("reports an invalid job spec with its path relative to the root", async () => {
     const { root } = await project("functions-jobs-mismatch");
     await writeFile(path.join(root, "jobs/unscheduled.json"), '{ "schedule": "*/5 * * * *" }');

@@ -1,14 +1,15 @@
 /**
- * `npm run gen`: scans `functions/`, cross-checks `jobs/`, and writes `runtime/generated/registry.gen.ts` and one
- * `subscriptions/<group>.<name>.yaml` per topic handler. `--check` computes the same outputs in memory, writes
- * nothing, and fails listing every file that is out of date (missing, different, or stale), as CI runs it.
+ * `npm run gen`: scans `functions/`, cross-checks `jobs/` (names and data), and writes
+ * `runtime/generated/registry.gen.ts` and one `subscriptions/<group>.<name>.yaml` per topic handler. `--check`
+ * computes the same outputs in memory, writes nothing, and fails listing every file that is out of date (missing,
+ * different, or stale), as CI runs it.
  *
  * Everything comes from `options`; the generator reads no environment.
  */
 import { mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GeneratorError } from "./errors.js";
-import { crossCheckJobs, loadJobSpecNames } from "./jobs.js";
+import { checkJobData, crossCheckJobs, loadGenJobSpecs } from "./jobs.js";
 import { REGISTRY_PATH, renderRegistry } from "./render-registry.js";
 import {
   type GeneratedFile,
@@ -16,7 +17,8 @@ import {
   renderSubscriptions,
   SUBSCRIPTIONS_DIR,
 } from "./render-subscriptions.js";
-import { byCodePoint, type ScannedUnit, scanFunctions } from "./scan.js";
+import { scanFunctions } from "./scan.js";
+import { byCodePoint, type ScannedUnit } from "./units.js";
 
 export const FUNCTIONS_DIR = "functions";
 
@@ -58,10 +60,13 @@ export async function runGenerator(options: GeneratorOptions): Promise<Generator
     if (!(error instanceof GeneratorError)) throw error;
     problems.push(...error.problems);
   }
-  const jobSpecs = await loadJobSpecNames(root);
+  const jobSpecs = await loadGenJobSpecs(root);
   problems.push(...jobSpecs.problems);
   // Cross-checking half-loaded inputs would only add noise ("no spec" for a spec that failed to parse).
-  if (problems.length === 0) problems.push(...crossCheckJobs(units, jobSpecs.names));
+  if (problems.length === 0) {
+    problems.push(...crossCheckJobs(units, jobSpecs.specs.keys()));
+    problems.push(...(await checkJobData(units, jobSpecs.specs)));
+  }
   if (problems.length > 0) {
     for (const problem of problems) log(`error: ${problem}`);
     log(`${problems.length} problem${problems.length === 1 ? "" : "s"} found; nothing was written`);

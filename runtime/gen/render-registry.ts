@@ -7,8 +7,7 @@
  * order of their path; the file tells biome's import sorter (which uses natural order) to leave them alone.
  */
 import type { GroupRegistry, Registry } from "../registry.js";
-import type { ScannedUnit } from "./scan.js";
-import { byCodePoint } from "./scan.js";
+import { byCodePoint, type ScannedUnit } from "./units.js";
 
 /** Where the registry is written, relative to the project root. */
 export const REGISTRY_PATH = "runtime/generated/registry.gen.ts";

@@ -9,8 +9,7 @@
  */
 import { stringify } from "yaml";
 import { type DaprSubscription, daprSubscription } from "../subscriptions.js";
-import type { ScannedUnit } from "./scan.js";
-import { byCodePoint } from "./scan.js";
+import { byCodePoint, type ScannedUnit } from "./units.js";
 
 export const SUBSCRIPTIONS_DIR = "subscriptions";
 

@@ -18,8 +18,15 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** daprd answering the scripted statuses in order (then 204), recording `METHOD url body`. */
-async function scriptedDaprd(statuses: number[]): Promise<{ client: DaprClient; calls: string[] }> {
+/**
+ * daprd holding the `existing` jobs: GET answers them (data wrapped as protojson Any, §5.1) or 500
+ * DAPR_SCHEDULER_GET_JOB; POSTs answer the scripted statuses in order (then 204). Records each POST
+ * as `METHOD url body`.
+ */
+async function scriptedDaprd(
+  statuses: number[],
+  existing: Record<string, Record<string, unknown>> = {},
+): Promise<{ client: DaprClient; calls: string[] }> {
   const calls: string[] = [];
   server = createServer((req, res) => {
     let body = "";
@@ -27,6 +34,21 @@ async function scriptedDaprd(statuses: number[]): Promise<{ client: DaprClient; 
       body += chunk;
     });
     req.on("end", () => {
+      if (req.method === "GET") {
+        const job = existing[(req.url ?? "").split("/").pop() ?? ""];
+        const answer = job
+          ? {
+              status: 200,
+              body: {
+                ...job,
+                data: { "@type": "type.googleapis.com/google.protobuf.Value", value: job.data },
+              },
+            }
+          : { status: 500, body: { errorCode: "DAPR_SCHEDULER_GET_JOB", message: "job not found" } };
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer.body));
+        return;
+      }
       calls.push(`${req.method} ${req.url} ${body}`);
       const status = statuses.shift() ?? 204;
       res.writeHead(status, { "content-type": "application/json" });
@@ -45,13 +67,30 @@ const specs = new Map<string, JobSpec>([
 const fast = { backoffMs: 5 };
 
 describe("registerJobs", () => {
-  it("schedules each named job with overwrite true", async () => {
+  it("schedules each missing job with overwrite true", async () => {
     const { client, calls } = await scriptedDaprd([]);
     await registerJobs(client, ["relay-outbox", "check-due-tasks"], specs, silentLogger, fast);
     expect(calls).toEqual([
       'POST /v1.0-alpha1/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}',
       'POST /v1.0-alpha1/jobs/check-due-tasks {"schedule":"@every 5s","dueTime":"0s","data":{},"overwrite":true}',
     ]);
+  });
+
+  it("leaves a job alone when the scheduler already holds the same spec (a restart keeps its phase)", async () => {
+    const { client, calls } = await scriptedDaprd([], {
+      // Key order differs from the spec file's; that is not a change.
+      "check-due-tasks": { name: "check-due-tasks", data: {}, dueTime: "0s", schedule: "@every 5s" },
+    });
+    await registerJobs(client, ["check-due-tasks"], specs, silentLogger, fast);
+    expect(calls).toEqual([]);
+  });
+
+  it("rewrites a job whose spec changed", async () => {
+    const { client, calls } = await scriptedDaprd([], {
+      "relay-outbox": { name: "relay-outbox", schedule: "@every 30s" },
+    });
+    await registerJobs(client, ["relay-outbox"], specs, silentLogger, fast);
+    expect(calls).toEqual(['POST /v1.0-alpha1/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}']);
   });
 
   it("fails before scheduling anything when a job has no spec", async () => {

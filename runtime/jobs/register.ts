@@ -1,9 +1,12 @@
 /**
  * Registers a group's jobs with the scheduler at every start. Jobs are shared by all replicas of an
- * app-id (contract §5.1), so every replica re-registers the same specs with `overwrite: true`: the
- * last writer wins with identical content, and a changed spec file takes effect on the next rollout.
+ * app-id (contract §5.1). Overwriting recreates a job, which restarts an `@every` schedule's phase
+ * and fires a `dueTime: 0s` job again, so a replica first reads the job and only writes it when the
+ * spec changed (or the job is missing): restarts and scale-ups leave a running schedule alone, and a
+ * changed spec file takes effect on the next rollout. Writes use `overwrite: true`, so two replicas
+ * starting together cannot fail each other with 409.
  */
-import { type DaprClient, isTransientDaprError, type JobSpec } from "../dapr/client.js";
+import { type DaprClient, isTransientDaprError, type JobSpec, type ScheduledJob } from "../dapr/client.js";
 import { sleep } from "../dapr/signals.js";
 import type { Logger } from "../log.js";
 
@@ -41,6 +44,11 @@ export async function registerJobs(
     const spec = { ...(specs.get(name) as JobSpec), overwrite: true };
     for (let attempt = 1; ; attempt++) {
       try {
+        const current = await client.jobs.get(name, { signal: options.signal });
+        if (current && sameJob(spec, current)) {
+          log.info("job already registered", { job: name, schedule: spec.schedule });
+          break;
+        }
         await client.jobs.schedule(name, spec, { signal: options.signal });
         log.info("job registered", { job: name, schedule: spec.schedule, dueTime: spec.dueTime });
         break;
@@ -55,4 +63,22 @@ export async function registerJobs(
       }
     }
   }
+}
+
+const FIELDS = ["schedule", "dueTime", "repeats", "ttl", "data", "failurePolicy"] as const;
+
+/** Whether the scheduler already holds this spec; any doubt (a field rendered differently) means rewrite. */
+function sameJob(spec: JobSpec, current: ScheduledJob): boolean {
+  return FIELDS.every((field) => canonical(spec[field]) === canonical(current[field]));
+}
+
+// JSON with sorted keys, so key order in a spec file or in daprd's answer does not count as a change.
+function canonical(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : v,
+    ) ?? "undefined"
+  );
 }

@@ -9,11 +9,9 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import type { JobSpec } from "../dapr/client.js";
+import { KEBAB_CASE } from "../names.js";
 import { parseSchedule } from "../schedule/cron.js";
 import { parsePointInTime, parseProtoDuration } from "../schedule/duration.js";
-
-/** Kebab-case, as job handler files are named (`functions/<group>/<name>.job.ts`). */
-export const JOB_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * The dapr/kit cron grammar the scheduler uses: 6 fields with seconds, `@every <Go duration>`, descriptors,
@@ -158,7 +156,8 @@ export async function loadJobSpecs(dir: string): Promise<Map<string, JobSpec>> {
   for (const fileName of files) {
     const file = join(dir, fileName);
     const name = fileName.slice(0, -".json".length);
-    if (!JOB_NAME.test(name)) {
+    // The rule job handler files follow (`<name>.job.ts`), so every spec can have a handler.
+    if (!KEBAB_CASE.test(name)) {
       problems.push(`${file}: job name "${name}" must be kebab-case (a-z, 0-9 and single dashes)`);
       continue;
     }

@@ -3,10 +3,11 @@
  * `/job/<name>` (and the `/jobs/<name>` alias), health and metrics. Built from the generated
  * registry, so adding a handler file is all it takes to get a route.
  */
-import { Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
 import type { BaseContext } from "../define.js";
+import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
 import type { RuntimeMetrics } from "../metrics.js";
 import type { RegisteredJob, RegisteredSubscription, Registry } from "../registry.js";
@@ -42,39 +43,35 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
 
   mountHealth(app, lifecycle, metrics, options.readiness ?? []);
-  if (options.appApiToken !== undefined) {
-    const auth = requireDaprToken(options.appApiToken);
-    for (const path of ["/dapr/*", "/events/*", "/job/*", "/jobs/*"]) app.use(path, auth);
-  }
+  // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
+  const dapr: MiddlewareHandler =
+    options.appApiToken === undefined ? (_c, next) => next() : requireDaprToken(options.appApiToken);
 
   // Computed once: daprd asks for it once per sidecar start, but tests and operators ask too.
   const subscribePayload = groups.flatMap((group) => programmaticSubscriptions(group, registry));
-  app.get("/dapr/subscribe", (c) => c.json(subscribePayload));
+  app.get("/dapr/subscribe", dapr, (c) => c.json(subscribePayload));
 
   for (const subscription of served.flatMap((g) => g.subscriptions)) {
-    app.post(subscription.route, (c) =>
-      lifecycle.isDraining
-        ? c.json({ status: "RETRY" })
-        : lifecycle.track(async () => {
-            const body = await readJson(c.req.raw);
-            const status = await handleDelivery(
-              subscription,
-              body,
-              base,
-              c.req.header("traceparent"),
-              options,
-            );
-            return c.json(status);
-          }),
-    );
+    app.post(subscription.route, dapr, async (c) => {
+      // Not JSON → undefined, which the delivery then drops.
+      const body = parseJsonOr(await c.req.text(), undefined);
+      // While draining, daprd has stopped fetching and waits for what it already sent, so keep
+      // handling; only past the grace period (signal aborted) hand messages back for redelivery.
+      if (lifecycle.signal.aborted) return c.json(retryAll(body));
+      return lifecycle.track(async () =>
+        c.json(await handleDelivery(subscription, body, base, c.req.header("traceparent"), options)),
+      );
+    });
   }
 
   const jobs = new Map<string, RegisteredJob>(served.flatMap((g) => g.jobs.map((job) => [job.name, job])));
-  const jobRoute = async (c: import("hono").Context) => {
+  const jobRoute = async (c: Context) => {
     const name = c.req.param("name") ?? "";
     const job = jobs.get(name);
     // 404 counts as success to daprd (the tick is not retried), which is right for a job we don't serve.
-    if (!job) return c.json({ error: `no job named "${name}" in ${groups.join(", ")}` }, 404);
+    if (!job) return c.json({ error: `no job named "${name}" here` }, 404);
+    // A tick that arrives while shutting down fails, so the failure policy retries it, possibly
+    // on another replica; starting new work now would only be cut off.
     if (lifecycle.isDraining) return c.json({ error: "shutting down" }, 503);
     return lifecycle.track(async () => {
       const startedAt = performance.now();
@@ -90,8 +87,8 @@ export function createApp(options: AppOptions): Hono {
       return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
     });
   };
-  app.post("/job/:name", jobRoute);
-  app.post("/jobs/:name", jobRoute);
+  app.post("/job/:name", dapr, jobRoute);
+  app.post("/jobs/:name", dapr, jobRoute);
 
   app.onError((error, c) => {
     // Only reached for bugs in the runtime itself; keep details in the log, not in the answer.
@@ -132,14 +129,12 @@ function record(metrics: RuntimeMetrics, route: string, status: string, startedA
   metrics.deliverySeconds.observe({ route }, (performance.now() - startedAt) / 1000);
 }
 
-/** The body as JSON, or undefined when it is not JSON (which the delivery then drops). */
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** RETRY for a single delivery, or for every entry of a bulk one (a missing entryId would mean the same). */
+function retryAll(body: unknown) {
+  const entries = readBulkEntries(body);
+  return entries
+    ? { statuses: entries.map(({ entryId }) => ({ entryId, status: "RETRY" as const })) }
+    : { status: "RETRY" as const };
 }
 
 const knownGroups = (registry: Registry) => Object.keys(registry).join(", ") || "none";

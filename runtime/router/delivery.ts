@@ -29,7 +29,7 @@ export async function deliverEvent(
   if (unit.types && !unit.types.includes(envelope.type)) {
     return drop({ ...base, log }, `unexpected CloudEvent type "${envelope.type}"`, envelope.id);
   }
-  const validated = await unit.schema["~standard"].validate(data);
+  const validated = await validate(unit.schema, data);
   if (validated.issues) {
     return drop(
       { ...base, log },
@@ -56,15 +56,38 @@ function drop(base: BaseContext, reason: string, eventId?: string, details?: unk
   return eventId === undefined ? { status: "DROP" } : { status: "DROP", eventId };
 }
 
-/** Issues as `path: message` lines — enough to fix the publisher, without echoing the payload. */
+/**
+ * Runs a Standard Schema validator. A validator that throws (a transform on unexpected input) is a
+ * failed validation too: the same data would throw on every redelivery.
+ */
+export async function validate<T>(
+  schema: StandardSchemaV1<unknown, T>,
+  data: unknown,
+): Promise<StandardSchemaV1.Result<T>> {
+  try {
+    return await schema["~standard"].validate(data);
+  } catch (error) {
+    return {
+      issues: [{ message: `the schema threw: ${error instanceof Error ? error.message : String(error)}` }],
+    };
+  }
+}
+
+/**
+ * Issues as `path: message` lines, for the log: precise enough to fix the publisher. Validator
+ * messages may quote the received value, so they go to the log only, never into an answer.
+ */
 export function describeIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): string[] {
   return issues.map((issue) => {
-    const path = (issue.path ?? [])
-      .map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment)))
-      .join(".");
+    const path = pathOf(issue);
     return path ? `${path}: ${issue.message}` : issue.message;
   });
 }
+
+const pathOf = (issue: StandardSchemaV1.Issue) =>
+  (issue.path ?? [])
+    .map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment)))
+    .join(".");
 
 interface BulkEntry {
   entryId: string;
@@ -117,4 +140,10 @@ export async function deliverBulk(
     statuses.push({ entryId: entry.entryId, status: result.status });
   }
   return statuses;
+}
+
+/** Where the data failed, without what it held: safe to put in an answer. */
+export function issuePaths(issues: ReadonlyArray<StandardSchemaV1.Issue>): string {
+  const paths = issues.map((issue) => pathOf(issue) || "(root)");
+  return [...new Set(paths)].join(", ");
 }

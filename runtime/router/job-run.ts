@@ -4,7 +4,7 @@
  * valid (still a failure to daprd, so the bounded policy gives up, and the log says why).
  */
 import type { BaseContext, JobDefinition } from "../define.js";
-import { describeIssues } from "./delivery.js";
+import { describeIssues, issuePaths, validate } from "./delivery.js";
 
 export type JobRunResult = { status: 200 } | { status: 400 | 500; error: string };
 
@@ -24,11 +24,10 @@ export async function runJob(
     }
   }
   if (unit.schema) {
-    const validated = await unit.schema["~standard"].validate(data);
+    const validated = await validate(unit.schema, data);
     if (validated.issues) {
-      const issues = describeIssues(validated.issues);
-      base.log.error("job data does not match the schema", { issues });
-      return { status: 400, error: `job data does not match the schema: ${issues.join("; ")}` };
+      base.log.error("job data does not match the schema", { issues: describeIssues(validated.issues) });
+      return { status: 400, error: `job data does not match the schema at ${issuePaths(validated.issues)}` };
     }
     data = validated.value;
   }

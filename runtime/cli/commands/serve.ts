@@ -18,7 +18,7 @@ Options:
   --group <group>   the function group (default: FUNCTION_GROUP)
 
 Environment:
-  PORT (3000), HOST (127.0.0.1), DAPR_HTTP_PORT (3500), DAPR_API_TOKEN, APP_API_TOKEN,
+  PORT (3000), HOST (all interfaces), DAPR_HTTP_PORT (3500), DAPR_API_TOKEN, APP_API_TOKEN,
   DATABASE_URL, SHUTDOWN_GRACE_MS (10000), LOG_LEVEL (info), JOBS_DIR (jobs)`,
 
   async run(argv) {
@@ -31,7 +31,7 @@ Environment:
       throw new UsageError(`unknown group "${group}" (groups: ${known})`);
     }
     const log = createLogger({ level: config.LOG_LEVEL, base: { group } });
-    const running = await serveGroups({ config, registry, groups: [group], log });
+    const running = await serveGroups({ config, registry, groups: [group], log, defaultHost: "0.0.0.0" });
     closeOnSignals(running.close, log);
     return new Promise<number>(() => {});
   },

@@ -2,7 +2,7 @@ import { environmentSecrets, loadConfig } from "../../config.js";
 import { startSidecar } from "../../dev/sidecar.js";
 import { registry } from "../../generated/registry.gen.js";
 import { createLogger } from "../../log.js";
-import { closeOnSignals, serveGroups } from "../../server.js";
+import { closeOnSignals, type RunningApp, serveGroups } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
 
 export const start: Command = {
@@ -21,28 +21,30 @@ Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, APP_API_TOKEN, DAPR_API_TOKEN, 
     const config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL });
     const groups = Object.keys(registry);
+    const host = config.HOST ?? "127.0.0.1";
     const sidecar = await startSidecar({
       port: config.DAPR_HTTP_PORT,
       host: config.DAPR_HOST,
       appId: "taskbeat",
-      appUrl: `http://${config.HOST}:${config.PORT}`,
+      appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.PORT}`,
       secretStores: { env: environmentSecrets() },
       log: log.child({ component: "sidecar" }),
       ...(config.DAPR_API_TOKEN ? { apiToken: config.DAPR_API_TOKEN } : {}),
       ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
     });
-    let app: Awaited<ReturnType<typeof serveGroups>>;
+    let app: RunningApp | undefined;
+    const stop = async () => {
+      await app?.close();
+      await sidecar.close();
+    };
     try {
-      app = await serveGroups({ config, registry, groups, log });
+      app = await serveGroups({ config, registry, groups, log, defaultHost: "127.0.0.1" });
       await sidecar.ready();
     } catch (error) {
-      await sidecar.close();
+      await stop();
       throw error;
     }
-    closeOnSignals(async () => {
-      await app.close();
-      await sidecar.close();
-    }, log);
+    closeOnSignals(stop, log);
     process.stdout.write(
       [
         "taskbeat is running",

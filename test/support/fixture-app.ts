@@ -1,13 +1,13 @@
 /**
- * Test support (not used at run time): a tiny app on loopback that serves `/dapr/subscribe`, records
- * every request the sidecar makes, and answers as the test decides. Waiting is event-driven
+ * Test support for the local sidecar (`runtime/dev`): a tiny app on loopback that serves `/dapr/subscribe`,
+ * records every request the sidecar makes, and answers as the test decides. Waiting is event-driven
  * (`waitFor`), so tests never sleep for longer than the behaviour takes.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { silentLogger } from "../log.js";
-import { type LocalSidecar, type SidecarOptions, startSidecar } from "./sidecar.js";
+import { type LocalSidecar, type SidecarOptions, startSidecar } from "../../runtime/dev/sidecar.js";
+import { silentLogger } from "../../runtime/log.js";
 
 export interface Received {
   method: string;
@@ -120,9 +120,6 @@ export async function startFixtureApp(options: FixtureOptions = {}): Promise<Fix
   app.url = `http://127.0.0.1:${app.port}`;
   return app;
 }
-
-// One free-port helper for every test: re-exported so sidecar tests can import it with the harness.
-export { freePort } from "../../test/support/ports.js";
 
 /** The parsed JSON body of a request. */
 export const bodyOf = <T = Record<string, unknown>>(r: Received): T => JSON.parse(r.body) as T;
