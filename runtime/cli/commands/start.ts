@@ -50,7 +50,7 @@ Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, APP_API_TOKEN, DAPR_API_TOKEN, 
         "taskbeat is running",
         `  app      ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
         `  sidecar  ${sidecar.url}  (local stand-in for daprd)`,
-        `  try      taskbeat invoke <topic> --data '{"hello":"world"}'`,
+        `  try      npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
         "",
       ].join("\n"),
     );
