@@ -10,7 +10,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
-import { createSql, databaseReachable } from "./db.js";
+import { createSql, databaseReachable } from "./db/client.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
 import type { Logger } from "./log.js";

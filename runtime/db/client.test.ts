@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSql, databaseReachable } from "./db.js";
+import { createSql, databaseReachable } from "./client.js";
 
 const url = process.env.DATABASE_URL;
 
