@@ -80,14 +80,19 @@ export interface ToolDefinition<
   readonly kind: "tool";
   /** snake_case, equals the file name. */
   readonly name: string;
+  /** Written for a model: what it does, when to use it, what it returns. */
   readonly description: string;
+  /** Every field carries a `v.description(...)`; the MCP layer derives JSON Schema from it. */
   readonly input: TInput;
-  readonly output?: TOutput;
-  readonly annotations?: ToolAnnotations;
+  /** The shape of `structuredContent`; advertised as the tool's `outputSchema`. */
+  readonly output: TOutput;
+  readonly annotations: ToolAnnotations;
   handle(
     input: StandardSchemaV1.InferOutput<TInput>,
     ctx: TContext,
-  ): Awaitable<StandardSchemaV1.InferInput<TOutput>>;
+  ): Awaitable<StandardSchemaV1.InferOutput<TOutput>>;
+  /** The one-line text result that goes beside `structuredContent` (e.g. "Created task “Buy milk”."). */
+  summarize(output: StandardSchemaV1.InferOutput<TOutput>): string;
 }
 
 export type Unit = SubscriptionDefinition | JobDefinition | ToolDefinition;

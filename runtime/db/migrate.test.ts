@@ -7,7 +7,9 @@ const db = useTestDb("migrate");
 describe("migrate", () => {
   it("applied every migration once; running it again applies nothing", async () => {
     const all = await loadMigrations();
-    const rows = await db.sql<{ version: number }[]>`select version from taskbeat_migrations order by version`;
+    const rows = await db.sql<
+      { version: number }[]
+    >`select version from taskbeat_migrations order by version`;
     expect(rows.map((row) => row.version)).toEqual(all.map((m) => m.version));
     expect(await migrate(db.sql)).toEqual([]);
   });
@@ -19,7 +21,10 @@ describe("migrate", () => {
 
   it("a failing migration leaves nothing behind", async () => {
     const all = await loadMigrations();
-    const broken = [...all, { version: all.length + 1, name: "broken", sql: "create table x (id int); select 1/0;" }];
+    const broken = [
+      ...all,
+      { version: all.length + 1, name: "broken", sql: "create table x (id int); select 1/0;" },
+    ];
     await expect(migrate(db.sql, broken)).rejects.toThrow(/division by zero/);
     const [row] = await db.sql<[{ exists: boolean }]>`select to_regclass('x') is not null as exists`;
     expect(row?.exists).toBe(false);
@@ -28,7 +33,9 @@ describe("migrate", () => {
   });
 
   it("the weighted search vector ranks a title match above a description match", async () => {
-    const [user] = await db.sql<[{ id: string }]>`insert into users (email) values ('rank@example.com') returning id`;
+    const [user] = await db.sql<
+      [{ id: string }]
+    >`insert into users (email) values ('rank@example.com') returning id`;
     await db.sql`
       insert into tasks (user_id, title, description, time_zone) values
         (${user?.id ?? ""}, 'Buy milk', 'for the dentist appointment', 'UTC'),

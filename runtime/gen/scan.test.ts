@@ -11,7 +11,15 @@ const topic = (overrides: Partial<Parameters<typeof defineSubscription>[0]> = {}
   defineSubscription({ pubsub: "pubsub", topic: "task-events", schema, handle() {}, ...overrides });
 const job = (name: string) => defineJob({ name, handle() {} });
 const tool = (name: string, description = "Does a thing.") =>
-  defineTool({ name, description, input: schema, handle: () => ({}) });
+  defineTool({
+    name,
+    description,
+    input: schema,
+    output: schema,
+    annotations: { readOnlyHint: true },
+    handle: () => ({ id: "x" }),
+    summarize: () => "Did it.",
+  });
 const mod = (file: string, unit: unknown): LoadedModule => ({ path: file, module: { default: unit } });
 
 /** The problems `validateUnits` throws for `modules` ([] when it accepts them). */

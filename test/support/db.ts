@@ -37,7 +37,11 @@ export function useTestDb(name: string, options: { max?: number } = {}): TestDb 
     await admin.unsafe(`create schema ${schema}`);
     const url = new URL(base);
     url.searchParams.set("options", `-c search_path=${schema}`);
-    const sql = postgres(base, { max: options.max ?? 5, onnotice: () => {}, connection: { search_path: schema } });
+    const sql = postgres(base, {
+      max: options.max ?? 5,
+      onnotice: () => {},
+      connection: { search_path: schema },
+    });
     await migrate(sql);
     Object.assign(db, { sql, schema, url: url.toString(), embedded: false });
   });

@@ -1,0 +1,47 @@
+/**
+ * Puts CloudEvents into the outbox inside the caller's transaction. The outbox row id is the
+ * CloudEvent id, so however often the relay re-publishes a row, consumers see one id.
+ */
+import { randomUUID } from "node:crypto";
+import type { TransactionSql } from "postgres";
+import { createCloudEvent } from "../cloudevent.js";
+
+export const PUBSUB = "pubsub";
+
+export const TOPICS = {
+  taskEvents: "task-events",
+  taskReminders: "task-reminders",
+  taskRecurrence: "task-recurrence",
+} as const;
+
+export interface NewOutboxEvent {
+  topic: string;
+  /** e.g. `taskbeat.task.created.v1`. */
+  type: string;
+  /** The task (or reminder) the event is about; also the partition key, so its events stay in order. */
+  subject: string;
+  data: unknown;
+  pubsub?: string;
+}
+
+export async function enqueueEvents(tx: TransactionSql, events: readonly NewOutboxEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((event) => {
+    const id = randomUUID();
+    const cloudEvent = createCloudEvent({
+      id,
+      type: event.type,
+      source: "taskbeat",
+      subject: event.subject,
+      data: event.data,
+    });
+    return {
+      id,
+      pubsub: event.pubsub ?? PUBSUB,
+      topic: event.topic,
+      partition_key: event.subject,
+      event: tx.json(cloudEvent as never),
+    };
+  });
+  await tx`insert into outbox ${tx(rows as never, "id", "pubsub", "topic", "partition_key", "event")}`;
+}
