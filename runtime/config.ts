@@ -39,7 +39,36 @@ const EnvSchema = v.object({
   DAPR_API_TOKEN: optionalText,
   /** Required from daprd as `dapr-api-token` on Dapr-facing routes when set. */
   APP_API_TOKEN: optionalText,
+  /** PostgreSQL. Unset: `taskbeat start` (and the CLI) use the embedded database under TASKBEAT_HOME. */
   DATABASE_URL: optionalText,
+  /** Connections per process; keep it small, every pod has its own pool. The embedded database forces 1. */
+  DATABASE_POOL_MAX: v.pipe(
+    v.optional(v.string(), "10"),
+    v.transform(Number),
+    v.integer("must be an integer"),
+    v.minValue(1, "must be ≥ 1"),
+  ),
+  /** Local state of `taskbeat start`: the embedded database lives in `<TASKBEAT_HOME>/pgdata`. */
+  TASKBEAT_HOME: v.optional(v.string(), ".taskbeat"),
+  /** Port of the embedded database's socket (loopback only); 0 picks a free one. */
+  EMBEDDED_DB_PORT: port(0),
+  /** The user `taskbeat mcp` acts for: a token from `taskbeat users create` or `users token`. */
+  TASKBEAT_TOKEN: optionalText,
+  /**
+   * Host names (any port) allowed in `Host`/`Origin` at `/mcp`, comma-separated; `*.example.com`
+   * matches subdomains. Unset: loopback names only, which is what `taskbeat start` needs.
+   */
+  MCP_ALLOWED_HOSTS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((list) =>
+        list
+          .split(",")
+          .map((host) => host.trim())
+          .filter(Boolean),
+      ),
+    ),
+  ),
   /** The function group this process serves (`taskbeat serve --group` overrides it). */
   FUNCTION_GROUP: optionalText,
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),

@@ -1,20 +1,24 @@
 /**
- * Runs function groups as a Dapr app: listen first (daprd waits for the app port before it reports
- * healthy, contract §7.2), then wait for the sidecar's outbound health, then register the groups'
- * jobs. SIGTERM stops new work, lets in-flight deliveries finish within the grace period, closes
- * the database and exits.
+ * Runs function groups as a Dapr app: bring the database schema up to date, listen (daprd waits for
+ * the app port before it reports healthy, contract §7.2), then wait for the sidecar's outbound health,
+ * then register the groups' jobs. Outbox rows are published right after commit by one Relay per
+ * process. SIGTERM stops new work, lets in-flight deliveries finish within the grace period, lets
+ * the relay finish its run, closes the database and exits.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
+import type { Sql } from "postgres";
 import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
 import type { Logger } from "./log.js";
 import { RuntimeMetrics } from "./metrics.js";
+import { Relay } from "./outbox/relay-runner.js";
 import type { Registry } from "./registry.js";
 import { createApp } from "./router/app.js";
 import type { ReadinessCheck } from "./router/health.js";
@@ -40,14 +44,34 @@ export interface RunningApp {
   url: string;
   port: number;
   metrics: RuntimeMetrics;
+  /** The process's database pool (the "no database configured" stand-in without DATABASE_URL). */
+  sql: Sql;
+  /** Publishes outbox rows right after commit; undefined without a database. */
+  relay: Relay | undefined;
+  /** Pass to whatever builds a DomainContext, so committed events are published at once. */
+  onEventsCommitted: () => void;
   /** Graceful stop: no new work, in-flight work finishes (within SHUTDOWN_GRACE_MS), DB closed. */
   close(): Promise<void>;
 }
 
 export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   const { config, registry, groups, log } = options;
-  const sql = createSql({ url: config.DATABASE_URL });
+  const sql = createSql({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   const dapr = createDaprClient(config, log);
+  if (config.DATABASE_URL) {
+    // Every replica of every group migrates at start; the advisory lock makes them take turns.
+    try {
+      const applied = await migrate(sql);
+      if (applied.length > 0) log.info("database migrated", { applied });
+    } catch (error) {
+      await sql.end({ timeout: 1 });
+      throw error;
+    }
+  }
+  const relay = config.DATABASE_URL
+    ? new Relay(sql, dapr, { log: log.child({ component: "relay" }) })
+    : undefined;
+  const onEventsCommitted = () => relay?.kick();
   const metrics = new RuntimeMetrics();
   const lifecycle = new Lifecycle();
   const readiness: ReadinessCheck[] = [
@@ -67,6 +91,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     lifecycle,
     readiness,
     ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
+    // For the MCP mount; spread so this compiles before AppOptions declares them.
+    ...mcpOptions(config, onEventsCommitted),
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -99,6 +125,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       }
       server.closeAllConnections();
       await closed;
+      // Its transaction must end before the pool does; rows it did not get to stay for the next start.
+      await relay?.close();
       await sql.end({ timeout: 1 });
       log.info("stopped");
     })();
@@ -111,11 +139,20 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     if (jobNames.length > 0) {
       await registerJobs(dapr, jobNames, await loadJobSpecs(config.JOBS_DIR), log);
     }
+    // Rows committed while no process was publishing (a crash, an outage) go out now.
+    relay?.kick();
   } catch (error) {
     await close();
     throw error;
   }
-  return { app, url, port, metrics, close };
+  return { app, url, port, metrics, sql, relay, onEventsCommitted, close };
+}
+
+function mcpOptions(config: Config, onEventsCommitted: () => void) {
+  return {
+    onEventsCommitted,
+    ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
+  };
 }
 
 /** Exits cleanly on SIGTERM/SIGINT; a second signal exits at once. */

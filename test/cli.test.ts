@@ -1,17 +1,50 @@
 /** The `taskbeat` command as a user runs it: a real process, real ports, real signals. */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { authenticate } from "../runtime/auth/tokens.js";
 import { type LocalSidecar, startSidecar } from "../runtime/dev/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
+import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";
+import { type Spawned, spawnTs } from "./support/process.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const bin = `${root}bin/taskbeat.mjs`;
+const db = useTestDb("cli");
+const homes: string[] = [];
+afterAll(async () => {
+  for (const home of homes) await rm(home, { recursive: true, force: true });
+});
+
+/** A fresh TASKBEAT_HOME, removed after the file's tests. */
+async function tempHome(): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), "taskbeat-cli-"));
+  homes.push(home);
+  return home;
+}
+
+/** The environment of a command that works on this file's test database. */
+const onTestDb = () => ({
+  DATABASE_URL: db.url,
+  // The embedded test database is one PGlite session: more than one connection interleaves.
+  ...(db.embedded ? { DATABASE_POOL_MAX: "1" } : {}),
+});
 
 function run(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, ...env } });
+    // No inherited DATABASE_URL: a command under test must never touch the database the tests run on.
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: "", ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => {
@@ -34,7 +67,7 @@ describe("taskbeat CLI", () => {
   it("--help lists the commands, and each command has its own --help", async () => {
     const top = await run(["--help"]);
     expect(top.code).toBe(0);
-    for (const command of ["start", "serve", "gen", "invoke"])
+    for (const command of ["start", "serve", "users", "mcp", "migrate", "gen", "invoke"])
       expect(top.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     const serve = await run(["serve", "--help"]);
     expect(serve.code).toBe(0);
@@ -89,28 +122,175 @@ describe("taskbeat CLI", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--data is not valid JSON/);
   });
+});
 
-  it("start runs the app and the local sidecar, and stops cleanly on SIGTERM", async () => {
-    const [port, daprPort] = [await freePort(), await freePort()];
-    const child = spawn(process.execPath, [bin, "start"], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), DAPR_HTTP_PORT: String(daprPort), LOG_LEVEL: "warn" },
-    });
-    let stdout = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    try {
-      await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/taskbeat is running/);
-      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-      expect((await fetch(`http://127.0.0.1:${daprPort}/v1.0/healthz`)).status).toBe(204);
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(await ready.json()).toMatchObject({ status: "ready", checks: { sidecar: { ok: true } } });
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-    } finally {
-      child.kill("SIGKILL");
+describe("taskbeat users", () => {
+  it("create prints a token alone on the last line, and token issues another; both authenticate", async () => {
+    const created = await run(
+      ["users", "create", "--email", "Ada@Example.com", "--name", "Ada", "--tz", "europe/paris"],
+      onTestDb(),
+    );
+    expect(created.code).toBe(0);
+    const first = created.stdout.trimEnd().split("\n").at(-1) ?? "";
+    expect(first).toMatch(/^tb_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(/Created user ada@example.com \(time zone Europe\/Paris\)/);
+
+    const issued = await run(["users", "token", "ada@example.com", "--label", "laptop"], onTestDb());
+    expect(issued.code).toBe(0);
+    const second = issued.stdout.trimEnd().split("\n").at(-1) ?? "";
+    expect(second).toMatch(/^tb_/);
+    expect(second).not.toBe(first);
+    for (const token of [first, second]) {
+      expect(await authenticate(db.sql, token)).toMatchObject({
+        email: "ada@example.com",
+        displayName: "Ada",
+        timeZone: "Europe/Paris",
+      });
     }
   });
+
+  it("refuses a duplicate email, an unknown zone and an unknown user with a one-line message", async () => {
+    expect((await run(["users", "create", "--email", "dup@example.com"], onTestDb())).code).toBe(0);
+    const cases = [
+      [["users", "create", "--email", "DUP@example.com"], /already exists/],
+      [["users", "create", "--email", "mars@example.com", "--tz", "Mars/Olympus"], /not an IANA time zone/],
+      [["users", "token", "nobody@example.com"], /no user with the email nobody@example.com/],
+    ] as const;
+    for (const [args, message] of cases) {
+      const result = await run([...args], onTestDb());
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe("");
+      expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
+    }
+  });
+
+  it("a missing action or --email is a usage error", async () => {
+    expect((await run(["users"])).code).toBe(2);
+    const missing = await run(["users", "create"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--email is required/);
+  });
 });
+
+describe("taskbeat migrate", () => {
+  it("applies the migrations to a new embedded database, then finds it up to date", async () => {
+    const env = { TASKBEAT_HOME: await tempHome() };
+    const first = await run(["migrate"], env);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^applied 0001(, \d{4})* to the embedded database in .*pgdata\n$/);
+    const again = await run(["migrate"], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/is up to date \(version \d+\)/);
+  }, 60_000);
+
+  it("finds DATABASE_URL up to date once it is migrated", async () => {
+    const result = await run(["migrate"], onTestDb());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^DATABASE_URL is up to date \(version \d+\)\n$/);
+  });
+});
+
+describe("taskbeat mcp", () => {
+  it("serves the tools over stdio as the user of TASKBEAT_TOKEN", async () => {
+    const created = await run(["users", "create", "--email", "stdio@example.com"], onTestDb());
+    const token = created.stdout.trimEnd().split("\n").at(-1) ?? "";
+    const client = new Client({ name: "cli-test", version: "1.0.0" });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [bin, "mcp"],
+      cwd: root,
+      env: {
+        ...(process.env as Record<string, string>),
+        ...onTestDb(),
+        TASKBEAT_TOKEN: token,
+        LOG_LEVEL: "warn",
+      },
+      stderr: "pipe",
+    });
+    await client.connect(transport);
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain("add_task");
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("refuses to serve without a valid TASKBEAT_TOKEN", async () => {
+    const missing = await run(["mcp"], onTestDb());
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/TASKBEAT_TOKEN is not set/);
+    const wrong = await run(["mcp"], { ...onTestDb(), TASKBEAT_TOKEN: `tb_${"x".repeat(43)}` });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/not a valid token/);
+    expect(wrong.stdout).toBe("");
+  });
+});
+
+describe("taskbeat start", () => {
+  it("runs on an embedded database with no setup: MCP URL and a first-run token, data kept across restarts", async () => {
+    const home = await tempHome();
+    const env = {
+      TASKBEAT_HOME: home,
+      PORT: String(await freePort()),
+      DAPR_HTTP_PORT: String(await freePort()),
+      DATABASE_URL: "",
+      LOG_LEVEL: "warn",
+    };
+    const first = spawnTs(bin, ["start"], env, root);
+    let second: Spawned | undefined;
+    try {
+      await first.waitFor(/^ {2}try /, 60_000);
+      const mcpUrl = (await first.waitFor(/^ {2}mcp /)).split(/\s+/)[2] ?? "";
+      expect(mcpUrl).toBe(`http://127.0.0.1:${env.PORT}/mcp`);
+      const token = (await first.waitFor(/^ {2}token +tb_/)).trim().split(/\s+/)[1] ?? "";
+      expect(first.lines.join("\n")).toMatch(/you@localhost/);
+
+      expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${env.DAPR_HTTP_PORT}/v1.0/healthz`)).status).toBe(204);
+      const ready = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
+      expect(await ready.json()).toMatchObject({
+        status: "ready",
+        checks: { sidecar: { ok: true }, database: { ok: true } },
+      });
+
+      // Another command reaches the same embedded database through the running process.
+      const issued = await run(["users", "token", "you@localhost"], { TASKBEAT_HOME: home });
+      expect(issued.code).toBe(0);
+      const another = issued.stdout.trimEnd().split("\n").at(-1) ?? "";
+      expect(another).toMatch(/^tb_/);
+
+      for (const bearer of [token, another]) expect(await listTools(mcpUrl, bearer)).toContain("add_task");
+
+      first.child.kill("SIGTERM");
+      expect((await first.exited).code).toBe(0);
+      expect(existsSync(join(home, "database.json"))).toBe(false);
+
+      // Second run: same data, so no new user and no token printed; the first token still works.
+      second = spawnTs(bin, ["start"], env, root);
+      await second.waitFor(/^ {2}try /, 60_000);
+      expect(second.lines.join("\n")).not.toMatch(/tb_/);
+      expect(second.lines.join("\n")).toMatch(/npx taskbeat users token you@localhost/);
+      expect(await listTools(mcpUrl, token)).toContain("add_task");
+      second.child.kill("SIGTERM");
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      first.child.kill("SIGKILL");
+      second?.child.kill("SIGKILL");
+    }
+  }, 120_000);
+});
+
+/** tools/list through the SDK's own client over Streamable HTTP. */
+async function listTools(url: string, token: string): Promise<string[]> {
+  const client = new Client({ name: "cli-test", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  try {
+    return (await client.listTools()).tools.map((tool) => tool.name);
+  } finally {
+    await client.close();
+  }
+}

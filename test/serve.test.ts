@@ -1,17 +1,21 @@
 /**
  * A group served as in a pod, behind the local sidecar, over real HTTP and real signals:
- * start-up order, job registration and firing, delivery, and SIGTERM with work in flight.
+ * start-up order, job registration and firing, delivery, SIGTERM with work in flight, and with a
+ * database: migrations before listening and the outbox relay (at start and right after commit).
  */
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, inject, it } from "vitest";
 import { createCloudEvent } from "../runtime/cloudevent.js";
 import { DaprClient } from "../runtime/dapr/client.js";
 import { type LocalSidecar, type SidecarOptions, startSidecar } from "../runtime/dev/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
+import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";
 import { type Spawned, spawnTs } from "./support/process.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/serve/", import.meta.url));
+const db = useTestDb("serve");
+const embedded = inject("databaseIsEmbedded");
 
 let sidecar: LocalSidecar | undefined;
 const apps: Spawned[] = [];
@@ -27,6 +31,8 @@ function spawnApp(appPort: number, daprPort: number, env: Record<string, string>
     DAPR_HTTP_PORT: String(daprPort),
     JOBS_DIR: `${fixture}jobs`,
     SHUTDOWN_GRACE_MS: "5000",
+    // Only the tests that want a database get one; never the one the tests run on.
+    DATABASE_URL: "",
     ...env,
   });
   apps.push(spawned);
@@ -93,5 +99,50 @@ describe("serving a group behind the sidecar", () => {
     await next.waitFor(new RegExp(`^handled ${event.id}$`), 15_000);
     next.child.kill("SIGTERM");
     await next.exited;
+  });
+});
+
+describe("serving a group with a database", () => {
+  const withDb = () => ({ DATABASE_URL: db.url, ...(db.embedded ? { DATABASE_POOL_MAX: "1" } : {}) });
+
+  it.skipIf(embedded)(
+    `migrates an empty database at start${embedded ? " (skipped: needs a real PostgreSQL for a schema of its own)" : ""}`,
+    async () => {
+      const schema = `${db.schema}_fresh`;
+      await db.sql.unsafe(`create schema ${schema}`);
+      try {
+        const url = new URL(db.url);
+        url.searchParams.set("options", `-c search_path=${schema}`);
+        await startBoth({ DATABASE_URL: url.toString() });
+        const [row] = await db.sql<[{ n: number }]>`
+          select count(*)::int as n from information_schema.tables
+          where table_schema = ${schema} and table_name in ('outbox', 'taskbeat_migrations')`;
+        expect(row?.n).toBe(2);
+      } finally {
+        await db.sql.unsafe(`drop schema ${schema} cascade`);
+      }
+    },
+  );
+
+  it("publishes outbox rows left from before at start, and new ones right after commit", async () => {
+    await db.sql`delete from outbox`;
+    await db.sql`
+      insert into outbox (id, pubsub, topic, partition_key, event)
+      values (gen_random_uuid(), 'pubsub', 'emitted', 'left-over',
+        ${db.sql.json({ specversion: "1.0", id: "left-over", type: "fixture.emitted.v1", source: "test", data: {} })})`;
+    const { client, sidecar } = await startBoth(withDb());
+    const emitted = () =>
+      sidecar.published.filter((m) => m.topic === "emitted").map((m) => m.metadata.partitionKey);
+    await expect.poll(emitted, { timeout: 5_000 }).toEqual(["left-over"]);
+
+    // The fixture has no relay-outbox job: only the after-commit kick can publish this one.
+    await client.publish(
+      "pubsub",
+      "emit",
+      createCloudEvent({ type: "fixture.emit.v1", data: { subject: "task-7" } }),
+    );
+    await expect.poll(emitted, { timeout: 5_000 }).toEqual(["left-over", "task-7"]);
+    const [left] = await db.sql<[{ n: number }]>`select count(*)::int as n from outbox`;
+    expect(left?.n).toBe(0);
   });
 });

@@ -5,10 +5,13 @@ import { ConfigError } from "../config.js";
 import { type Command, UsageError } from "./command.js";
 import { gen } from "./commands/gen.js";
 import { invoke } from "./commands/invoke.js";
+import { mcp } from "./commands/mcp.js";
+import { migrate } from "./commands/migrate.js";
 import { serve } from "./commands/serve.js";
 import { start } from "./commands/start.js";
+import { users } from "./commands/users.js";
 
-const commands: Record<string, Command> = { start, serve, gen, invoke };
+const commands: Record<string, Command> = { start, serve, users, mcp, migrate, gen, invoke };
 
 const usage = `taskbeat — event-driven tasks for AI assistants, as function handlers behind a Dapr sidecar
 

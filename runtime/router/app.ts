@@ -9,6 +9,7 @@ import type { DaprClient } from "../dapr/client.js";
 import type { BaseContext } from "../define.js";
 import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
+import { mountMcp } from "../mcp/http.js";
 import type { RuntimeMetrics } from "../metrics.js";
 import type { RegisteredJob, RegisteredSubscription, Registry } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
@@ -30,6 +31,10 @@ export interface AppOptions {
   /** When set, Dapr-facing routes require it as `dapr-api-token`. */
   appApiToken?: string;
   readiness?: ReadinessCheck[];
+  /** Host names `/mcp` answers to (DNS-rebinding protection); defaults to loopback names. */
+  mcpAllowedHosts?: readonly string[];
+  /** Called after a tool's transaction committed outbox events (kicks the relay). */
+  onEventsCommitted?: () => void;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -43,6 +48,18 @@ export function createApp(options: AppOptions): Hono {
   const app = new Hono();
 
   mountHealth(app, lifecycle, metrics, options.readiness ?? []);
+  const tools = served.flatMap((group) => group.tools);
+  // User-facing, with its own bearer-token auth: not behind the dapr-api-token check.
+  if (tools.length > 0) {
+    mountMcp(app, {
+      sql: options.sql,
+      log,
+      tools,
+      lifecycle,
+      ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
+      ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
+    });
+  }
   // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
   const dapr: MiddlewareHandler =
     options.appApiToken === undefined ? (_c, next) => next() : requireDaprToken(options.appApiToken);

@@ -1,45 +1,66 @@
-import { environmentSecrets, loadConfig } from "../../config.js";
+import type { Sql } from "postgres";
+import { createUser, findUserByEmail, issueToken, UserError } from "../../auth/tokens.js";
+import { type Config, environmentSecrets, loadConfig } from "../../config.js";
 import { startSidecar } from "../../dev/sidecar.js";
 import { registry } from "../../generated/registry.gen.js";
-import { createLogger } from "../../log.js";
+import { createLogger, type Logger } from "../../log.js";
 import { closeOnSignals, type RunningApp, serveGroups } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
+import { type LocalDatabase, startLocalDatabase } from "../database.js";
+
+/** The user `npm start` creates in an empty database, so a first run ends with a working token. */
+export const LOCAL_USER_EMAIL = "you@localhost";
 
 export const start: Command = {
-  summary: "run every function group and a local Dapr sidecar in one process (no setup)",
+  summary: "run every function group, a local Dapr sidecar and a database in one process (no setup)",
   help: `Usage: taskbeat start
 
-Runs every function group in one app on PORT (default 3000) and, on DAPR_HTTP_PORT (default 3500),
-a local sidecar that speaks Dapr's HTTP API: publish, bulk publish, subscriptions, jobs, state,
-secrets (store "env": the environment) and health, delivering with Dapr's semantics. Fault injection
-for trying things out: POST /v1.0-dev/faults on the sidecar (see README).
+Runs every function group in one app on PORT (default 3000), with MCP at http://127.0.0.1:PORT/mcp,
+and, on DAPR_HTTP_PORT (default 3500), a local sidecar that speaks Dapr's HTTP API: publish, bulk
+publish, subscriptions, jobs, state, secrets (store "env": the environment) and health, delivering
+with Dapr's semantics. Fault injection for trying things out: POST /v1.0-dev/faults on the sidecar.
 
-Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, APP_API_TOKEN, DAPR_API_TOKEN, LOG_LEVEL`,
+Without DATABASE_URL the database is embedded (PGlite) in TASKBEAT_HOME/pgdata (default
+.taskbeat/pgdata) and kept across restarts. On the first run (no users yet) it creates the user
+${LOCAL_USER_EMAIL} and prints its token once; "taskbeat users token <email>" issues another.
+
+Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, TASKBEAT_HOME, EMBEDDED_DB_PORT, APP_API_TOKEN,
+DAPR_API_TOKEN, LOG_LEVEL`,
 
   async run(argv) {
     parseOptions(argv, {});
-    const config = loadConfig();
+    let config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL });
     const groups = Object.keys(registry);
     const host = config.HOST ?? "127.0.0.1";
-    const sidecar = await startSidecar({
-      port: config.DAPR_HTTP_PORT,
-      host: config.DAPR_HOST,
-      appId: "taskbeat",
-      appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.PORT}`,
-      secretStores: { env: environmentSecrets() },
-      log: log.child({ component: "sidecar" }),
-      ...(config.DAPR_API_TOKEN ? { apiToken: config.DAPR_API_TOKEN } : {}),
-      ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
-    });
+    let database: LocalDatabase | undefined;
+    if (!config.DATABASE_URL) {
+      database = await startLocalDatabase(config, log);
+      // PGlite is one session: with more than one connection, interleaved transactions fail.
+      config = { ...config, DATABASE_URL: database.url, DATABASE_POOL_MAX: 1 };
+    }
+    let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
     let app: RunningApp | undefined;
     const stop = async () => {
       await app?.close();
-      await sidecar.close();
+      await sidecar?.close();
+      await database?.close();
     };
+    let user: string;
     try {
+      sidecar = await startSidecar({
+        port: config.DAPR_HTTP_PORT,
+        host: config.DAPR_HOST,
+        appId: "taskbeat",
+        appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.PORT}`,
+        secretStores: { env: environmentSecrets() },
+        log: log.child({ component: "sidecar" }),
+        ...(config.DAPR_API_TOKEN ? { apiToken: config.DAPR_API_TOKEN } : {}),
+        ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
+      });
       app = await serveGroups({ config, registry, groups, log, defaultHost: "127.0.0.1" });
       await sidecar.ready();
+      user = await localUser(app.sql, log);
     } catch (error) {
       await stop();
       throw error;
@@ -48,12 +69,52 @@ Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, APP_API_TOKEN, DAPR_API_TOKEN, 
     process.stdout.write(
       [
         "taskbeat is running",
-        `  app      ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
-        `  sidecar  ${sidecar.url}  (local stand-in for daprd)`,
-        `  try      npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
+        `  mcp       ${app.url}/mcp  (Streamable HTTP; Authorization: Bearer <token>)`,
+        user,
+        `  app       ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
+        `  sidecar   ${sidecar.url}  (local stand-in for daprd)`,
+        `  database  ${describeDatabase(config, database)}`,
+        `  try       npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
         "",
       ].join("\n"),
     );
     return new Promise<number>(() => {});
   },
 };
+
+/**
+ * On the first run (no users at all) creates the local user and returns the lines that show its token,
+ * the only time it is shown; later runs say how to get another.
+ */
+async function localUser(sql: Sql, log: Logger): Promise<string> {
+  const [{ any } = { any: false }] = await sql<
+    { any: boolean }[]
+  >`select exists (select 1 from users) as any`;
+  if (any) {
+    const local = await findUserByEmail(sql, LOCAL_USER_EMAIL);
+    const email = local ? LOCAL_USER_EMAIL : "<email>";
+    return `  token     run "npx taskbeat users token ${email}" for a new one (tokens are shown once)`;
+  }
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  try {
+    const user = await createUser(sql, { email: LOCAL_USER_EMAIL, displayName: "You", timeZone });
+    const token = await issueToken(sql, user.id, "taskbeat start");
+    log.info("created the local user", { email: user.email, timeZone: user.timeZone });
+    return [
+      `  user      ${user.email}  (created now; time zone ${user.timeZone})`,
+      `  token     ${token}`,
+      `            shown only this once; "npx taskbeat users token ${user.email}" issues another`,
+    ].join("\n");
+  } catch (error) {
+    // Another process sharing this database created it first.
+    if (error instanceof UserError && error.code === "EMAIL_TAKEN") {
+      return `  token     run "npx taskbeat users token ${LOCAL_USER_EMAIL}" for a token`;
+    }
+    throw error;
+  }
+}
+
+function describeDatabase(config: Config, database: LocalDatabase | undefined): string {
+  if (database === undefined) return "DATABASE_URL";
+  return `embedded, in ${database.dataDir}  (${config.TASKBEAT_HOME}/ is kept across restarts)`;
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import { zonedIso } from "../../runtime/domain/dates.js";
+import { useTestDb } from "../../test/support/db.js";
+import {
+  call,
+  contextFor,
+  countRows,
+  eventsFor,
+  expectCode,
+  hoursFromNow,
+  insertUser,
+  remindersOf,
+} from "../../test/support/task-fixtures.js";
+import addTask from "./add_task.tool.js";
+
+const db = useTestDb("add_task");
+
+async function setup(options: Parameters<typeof insertUser>[1] = {}) {
+  const user = await insertUser(db.sql, options);
+  return { user, ctx: contextFor(db.sql, user) };
+}
+
+async function labels(userId: string) {
+  const [category] = await db.sql<{ id: string }[]>`
+    insert into categories (user_id, name) values (${userId}, 'Home') returning id`;
+  const tags = await db.sql<{ id: string }[]>`
+    insert into tags (user_id, name) select ${userId}, 'tag' || n from generate_series(1, 11) n returning id`;
+  return { categoryId: category?.id as string, tagIds: tags.map((tag) => tag.id) };
+}
+
+describe("add_task", () => {
+  it("creates a task with defaults, trimmed, in the user's zone", async () => {
+    const { user, ctx } = await setup({ timeZone: "America/New_York" });
+    const { task } = await call(addTask, ctx, { title: "  Buy milk  ", description: "   " });
+    expect(task).toMatchObject({
+      title: "Buy milk",
+      description: null,
+      completed: false,
+      completed_at: null,
+      priority: "medium",
+      due_date: null,
+      category: null,
+      tags: [],
+      recurrence_rule: null,
+      time_zone: "America/New_York",
+      series_id: null,
+      version: 1,
+    });
+    const [row] = await db.sql`select user_id from tasks where id = ${task.id}`;
+    expect(row?.user_id).toBe(user.id);
+  });
+
+  it("stores every field: category, tags, priority in any case, a date alone as the end of that day", async () => {
+    const { user, ctx } = await setup({ timeZone: "Europe/Berlin" });
+    const { categoryId, tagIds } = await labels(user.id);
+    const { task } = await call(addTask, ctx, {
+      title: "Taxes",
+      description: "All the receipts",
+      priority: "URGENT",
+      due_date: "2099-04-30",
+      category_id: categoryId,
+      tag_ids: [tagIds[0] as string, tagIds[1] as string, tagIds[0] as string],
+    });
+    expect(task.priority).toBe("urgent");
+    expect(task.due_date).toBe("2099-04-30T21:59:59.000Z");
+    expect(task.category).toEqual({ id: categoryId, name: "Home", color: null });
+    expect(task.tags.map((tag) => tag.id).sort()).toEqual([tagIds[0], tagIds[1]].sort());
+  });
+
+  it("normalises the recurrence rule, starts a series, and gives a rule without a due date one", async () => {
+    const { ctx } = await setup({ timeZone: "Europe/Berlin" });
+    const { task } = await call(addTask, ctx, {
+      title: "Stand-up",
+      due_date: "2099-03-02T09:30",
+      recurrence_rule: "every weekday",
+    });
+    expect(task.recurrence_rule).toBe("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+    expect(task.series_id).toBe(task.id);
+    expect(task.due_date).toBe("2099-03-02T08:30:00.000Z");
+
+    const { task: open } = await call(addTask, ctx, {
+      title: "Rent",
+      recurrence_rule: "RRULE:FREQ=MONTHLY;BYMONTHDAY=1",
+    });
+    expect(open.recurrence_rule).toBe("FREQ=MONTHLY;BYMONTHDAY=1");
+    const due = new Date(open.due_date as string);
+    expect(due.getTime()).toBeGreaterThan(Date.now());
+    // The end of the 1st of a month, Berlin time.
+    expect(zonedIso(due, "Europe/Berlin")).toMatch(/^\d{4}-\d{2}-01T23:59:59\+0[12]:00$/);
+  });
+
+  it("takes another time zone for the task, and reads its dates there", async () => {
+    const { ctx } = await setup({ timeZone: "Europe/Berlin" });
+    const { task } = await call(addTask, ctx, {
+      title: "Call NY",
+      due_date: "2099-01-15T09:00",
+      time_zone: "america/new_york",
+    });
+    expect(task.time_zone).toBe("America/New_York");
+    expect(task.due_date).toBe("2099-01-15T14:00:00.000Z");
+  });
+
+  it("puts taskbeat.task.created.v1 in the outbox with the task, in the same transaction", async () => {
+    const { ctx } = await setup();
+    const { task } = await call(addTask, ctx, { title: "Evented" });
+    const events = await eventsFor(db.sql, task.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      topic: "task-events",
+      partition_key: task.id,
+      type: "taskbeat.task.created.v1",
+    });
+    expect(events[0]?.data).toEqual(task);
+  });
+
+  it("schedules the default reminder before a due date, unless it would be past or the user has none", async () => {
+    const { ctx } = await setup();
+    const due = hoursFromNow(5);
+    const { task } = await call(addTask, ctx, { title: "With reminder", due_date: due });
+    const reminders = await remindersOf(db.sql, task.id);
+    expect(reminders).toEqual([
+      expect.objectContaining({
+        minutes_before: 60,
+        state: "pending",
+        remind_at: new Date(Date.parse(due) - 3_600_000),
+      }),
+    ]);
+    const { task: soon } = await call(addTask, ctx, { title: "Too soon", due_date: hoursFromNow(0.5) });
+    expect(await remindersOf(db.sql, soon.id)).toEqual([]);
+    const { ctx: quiet } = await setup({ defaultReminderMinutes: null });
+    const { task: none } = await call(addTask, quiet, { title: "No default", due_date: due });
+    expect(await remindersOf(db.sql, none.id)).toEqual([]);
+  });
+
+  describe("refuses, writing nothing and emitting nothing", () => {
+    it.each([
+      [{ title: "   " }, "VALIDATION_ERROR", /needs a title/],
+      [{ title: "x".repeat(201) }, "VALIDATION_ERROR", /at most 200 characters; this one has 201/],
+      [{ title: "ok", description: "d".repeat(5001) }, "VALIDATION_ERROR", /at most 5000/],
+      [
+        { title: "ok", priority: "critical" },
+        "INVALID_PRIORITY",
+        /"critical" is not a priority; use one of low, medium, high, urgent/,
+      ],
+      [
+        { title: "ok", due_date: "next friday" },
+        "INVALID_DUE_DATE",
+        /due_date "next friday" is not a date I can read/,
+      ],
+      [{ title: "ok", due_date: "2099-02-30" }, "INVALID_DUE_DATE", /not a real date/],
+      [{ title: "ok", recurrence_rule: "FREQ=HOURLY" }, "INVALID_RECURRENCE_RULE", /HOURLY is not supported/],
+      [{ title: "ok", recurrence_rule: "whenever" }, "INVALID_RECURRENCE_RULE", /cannot read/],
+      [{ title: "ok", time_zone: "Mars/Base" }, "INVALID_TIME_ZONE", /not a time zone I know/],
+      [{ title: "ok", category_id: "not-a-uuid" }, "CATEGORY_NOT_FOUND", /No category with id not-a-uuid/],
+      [
+        { title: "ok", category_id: "00000000-0000-4000-8000-000000000000" },
+        "CATEGORY_NOT_FOUND",
+        /No category/,
+      ],
+      [{ title: "ok", tag_ids: ["nope"] }, "TAG_NOT_FOUND", /No tag with id nope/],
+    ])("%# → %s", async (input, code, message) => {
+      const { ctx } = await setup();
+      const before = [await countRows(db.sql, "tasks"), await countRows(db.sql, "outbox")];
+      const error = await expectCode(call(addTask, ctx, input), code);
+      expect(error.message).toMatch(message);
+      expect([await countRows(db.sql, "tasks"), await countRows(db.sql, "outbox")]).toEqual(before);
+    });
+
+    it("more than 10 tags, and another user's category or tag", async () => {
+      const { user, ctx } = await setup();
+      const { tagIds } = await labels(user.id);
+      const error = await expectCode(call(addTask, ctx, { title: "ok", tag_ids: tagIds }), "TOO_MANY_TAGS");
+      expect(error.message).toMatch(/at most 10 tags; 11 were given/);
+      const other = await labels((await setup()).user.id);
+      await expectCode(
+        call(addTask, ctx, { title: "ok", category_id: other.categoryId }),
+        "CATEGORY_NOT_FOUND",
+      );
+      await expectCode(
+        call(addTask, ctx, { title: "ok", tag_ids: [tagIds[0] as string, other.tagIds[0] as string] }),
+        "TAG_NOT_FOUND",
+      );
+      expect(await db.sql`select 1 from tasks where user_id = ${user.id}`).toHaveLength(0);
+    });
+  });
+});

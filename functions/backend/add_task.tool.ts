@@ -1,0 +1,20 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { addTask } from "../../runtime/domain/tasks.js";
+import { dueSuffix, TaskOutput, taskFields, titleField } from "./_task-fields.js";
+
+export default defineTool({
+  name: "add_task",
+  description:
+    "Create one task for the signed-in person (for several at once use add_tasks). Only title is required. " +
+    "A due date also schedules the person's default reminder (usually an hour before). Returns the created " +
+    "task with its id. Fails with INVALID_PRIORITY, INVALID_DUE_DATE, INVALID_RECURRENCE_RULE, " +
+    "INVALID_TIME_ZONE, CATEGORY_NOT_FOUND, TAG_NOT_FOUND, TOO_MANY_TAGS or VALIDATION_ERROR, each with a " +
+    "sentence saying what to fix.",
+  input: v.object({ title: titleField(), ...taskFields(false) }),
+  output: TaskOutput,
+  annotations: { title: "Add task", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
+  handle: async (input, ctx: ToolContext) => ({ task: await addTask(ctx, input) }),
+  summarize: ({ task }) => `Created task “${task.title}”${dueSuffix(task)}.`,
+});

@@ -1,0 +1,68 @@
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { addTasks } from "../../runtime/domain/tasks.js";
+import { useTestDb } from "../../test/support/db.js";
+import {
+  call,
+  contextFor,
+  countRows,
+  eventsFor,
+  expectCode,
+  insertUser,
+} from "../../test/support/task-fixtures.js";
+import addTasksTool from "./add_tasks.tool.js";
+
+const db = useTestDb("add_tasks");
+
+describe("add_tasks", () => {
+  it("creates the good items, reports the bad ones by index, and emits only for those created", async () => {
+    const user = await insertUser(db.sql);
+    const ctx = contextFor(db.sql, user);
+    const outboxBefore = await countRows(db.sql, "outbox");
+    const result = await call(addTasksTool, ctx, {
+      tasks: [
+        { title: "First" },
+        { title: "Bad priority", priority: "asap" },
+        { title: "Third", due_date: "2099-05-01", recurrence_rule: "every monday" },
+        { title: "Bad tag", tag_ids: ["00000000-0000-4000-8000-000000000000"] },
+        { title: "  " },
+      ],
+    });
+    expect(result.tasks.map((task) => task.title)).toEqual(["First", "Third"]);
+    expect(result.tasks[1]?.recurrence_rule).toBe("FREQ=WEEKLY;BYDAY=MO");
+    expect(result.failures).toEqual([
+      { index: 1, code: "INVALID_PRIORITY", message: expect.stringContaining('"asap" is not a priority') },
+      { index: 3, code: "TAG_NOT_FOUND", message: expect.stringContaining("No tag with id") },
+      { index: 4, code: "VALIDATION_ERROR", message: expect.stringContaining("needs a title") },
+    ]);
+    const rows = await db.sql`select title from tasks where user_id = ${user.id} order by title`;
+    expect(rows.map((row) => row.title)).toEqual(["First", "Third"]);
+    expect(await countRows(db.sql, "outbox")).toBe(outboxBefore + 2);
+    for (const task of result.tasks) {
+      expect((await eventsFor(db.sql, task.id)).map((event) => event.type)).toEqual([
+        "taskbeat.task.created.v1",
+      ]);
+    }
+  });
+
+  it("writes nothing when every item fails", async () => {
+    const ctx = contextFor(db.sql, await insertUser(db.sql));
+    const before = [await countRows(db.sql, "tasks"), await countRows(db.sql, "outbox")];
+    const result = await call(addTasksTool, ctx, {
+      tasks: [{ title: "" }, { title: "x", due_date: "soon" }],
+    });
+    expect(result.tasks).toEqual([]);
+    expect(result.failures.map((failure) => failure.code)).toEqual(["VALIDATION_ERROR", "INVALID_DUE_DATE"]);
+    expect([await countRows(db.sql, "tasks"), await countRows(db.sql, "outbox")]).toEqual(before);
+  });
+
+  it("takes 1 to 25 items", async () => {
+    const ctx = contextFor(db.sql, await insertUser(db.sql));
+    const many = Array.from({ length: 25 }, (_, i) => ({ title: `Item ${i}` }));
+    expect((await call(addTasksTool, ctx, { tasks: many })).tasks).toHaveLength(25);
+    expect(v.safeParse(addTasksTool.input, { tasks: [...many, { title: "26th" }] }).success).toBe(false);
+    expect(v.safeParse(addTasksTool.input, { tasks: [] }).success).toBe(false);
+    // The domain holds the same line for callers that skip the schema.
+    await expectCode(addTasks(ctx, [...many, { title: "26th" }]), "VALIDATION_ERROR");
+  });
+});

@@ -1,0 +1,28 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import { deleteCategory } from "../../runtime/domain/categories.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { idField } from "./_label-fields.js";
+
+export default defineTool({
+  name: "delete_category",
+  description:
+    "Delete a category. Its tasks are kept and become uncategorised; tasks_affected says how many. This " +
+    "cannot be undone. Fails with CATEGORY_NOT_FOUND for an unknown id.",
+  input: v.object({ category_id: idField("category") }),
+  output: v.object({
+    id: v.string(),
+    name: v.string(),
+    tasks_affected: v.pipe(v.number(), v.description("How many tasks were in it and are now uncategorised.")),
+  }),
+  annotations: {
+    title: "Delete category",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  handle: ({ category_id }, ctx: ToolContext) => deleteCategory(ctx, category_id),
+  summarize: ({ name, tasks_affected }) =>
+    `Deleted category “${name}”; ${tasks_affected} task${tasks_affected === 1 ? "" : "s"} now uncategorised.`,
+});

@@ -1,0 +1,18 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { deleteTask } from "../../runtime/domain/tasks.js";
+import { TaskOutput, taskIdField } from "./_task-fields.js";
+
+export default defineTool({
+  name: "delete_task",
+  description:
+    "Delete a task for good, with its reminders and tag links. To record that it is done, use " +
+    "complete_task instead. Returns the task as it was. Fails with TASK_NOT_FOUND (also when it was " +
+    "already deleted).",
+  input: v.object({ task_id: taskIdField() }),
+  output: TaskOutput,
+  annotations: { title: "Delete task", readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+  handle: async ({ task_id }, ctx: ToolContext) => ({ task: await deleteTask(ctx, task_id) }),
+  summarize: ({ task }) => `Deleted task “${task.title}”.`,
+});

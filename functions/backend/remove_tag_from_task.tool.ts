@@ -1,0 +1,29 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { removeTagFromTask } from "../../runtime/domain/task-tags.js";
+import { TaskSchema } from "../../runtime/domain/task-view.js";
+import { idField } from "./_label-fields.js";
+import { tagsSummary } from "./_task-tags-summary.js";
+
+export default defineTool({
+  name: "remove_tag_from_task",
+  description:
+    "Take a tag off a task; the tag itself is kept (delete_tag deletes it everywhere). Removing a tag the " +
+    "task does not have changes nothing, so it is safe to repeat. Returns the task with its remaining tags. " +
+    "Fails with TASK_NOT_FOUND or TAG_NOT_FOUND for unknown ids.",
+  input: v.object({
+    task_id: v.pipe(v.string(), v.description("The task's id.")),
+    tag_id: idField("tag"),
+  }),
+  output: TaskSchema,
+  annotations: {
+    title: "Remove tag from task",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  handle: ({ task_id, tag_id }, ctx: ToolContext) => removeTagFromTask(ctx, task_id, tag_id),
+  summarize: tagsSummary,
+});

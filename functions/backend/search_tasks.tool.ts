@@ -1,0 +1,34 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { TASK_STATUSES } from "../../runtime/domain/tasks-query.js";
+import { MAX_QUERY, searchTasks } from "../../runtime/domain/tasks-search.js";
+import { pageFields, TaskPageOutput } from "./_task-fields.js";
+
+export default defineTool({
+  name: "search_tasks",
+  description:
+    "Find tasks by words in their title or description, best matches first (a title match ranks above a " +
+    'description match). English stemming applies ("call" finds "calling"); "quoted phrases", OR and ' +
+    "-word work as in a web search. Results come in pages: when nextCursor is not null, call again with " +
+    "the same query and cursor. An empty query is a VALIDATION_ERROR.",
+  input: v.object({
+    query: v.pipe(v.string(), v.description(`The words to look for, up to ${MAX_QUERY} characters.`)),
+    status: v.pipe(
+      v.optional(v.picklist(TASK_STATUSES)),
+      v.description("all (default), pending (open) or completed."),
+    ),
+    ...pageFields("tasks"),
+  }),
+  output: TaskPageOutput,
+  annotations: { title: "Search tasks", readOnlyHint: true, openWorldHint: false },
+  handle: async (input, ctx: ToolContext) => {
+    const { items, nextCursor } = await searchTasks(ctx, input);
+    return { tasks: items, nextCursor };
+  },
+  summarize: ({ tasks, nextCursor }) =>
+    tasks.length === 0
+      ? "No tasks match that search."
+      : `${tasks.length} match${tasks.length === 1 ? "" : "es"}, best first: ` +
+        `${tasks.map((t) => `“${t.title}”`).join(", ")}${nextCursor ? " (more on the next page)" : ""}.`,
+});

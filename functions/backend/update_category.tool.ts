@@ -1,0 +1,31 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import { CategorySchema, MAX_CATEGORY_NAME, updateCategory } from "../../runtime/domain/categories.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { colorField, idField, nameField } from "./_label-fields.js";
+
+export default defineTool({
+  name: "update_category",
+  description:
+    "Rename a category or change its colour (color: null removes it); give at least one of name and color. " +
+    "Its tasks stay in it. Returns the updated category. Fails with CATEGORY_NOT_FOUND for an unknown id and " +
+    "DUPLICATE_NAME if another of your categories already has that name in any case.",
+  input: v.object({
+    category_id: idField("category"),
+    name: v.pipe(
+      v.optional(nameField("category", MAX_CATEGORY_NAME)),
+      v.description(`The new name, 1–${MAX_CATEGORY_NAME} characters; omit to keep it.`),
+    ),
+    color: colorField("update"),
+  }),
+  output: CategorySchema,
+  annotations: {
+    title: "Update category",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  handle: ({ category_id, ...changes }, ctx: ToolContext) => updateCategory(ctx, category_id, changes),
+  summarize: (category) => `Category “${category.name}” updated (colour ${category.color ?? "none"}).`,
+});

@@ -1,0 +1,36 @@
+import { loadConfig } from "../../config.js";
+import { migrate as applyMigrations, loadMigrations } from "../../db/migrate.js";
+import { createLogger } from "../../log.js";
+import { type Command, parseOptions } from "../command.js";
+import { connectDatabase } from "../database.js";
+
+export const migrate: Command = {
+  summary: "apply the database migrations and exit",
+  help: `Usage: taskbeat migrate
+
+Applies the numbered SQL migrations the database has not seen yet, in one transaction, and prints
+the versions it applied. "taskbeat serve" and "taskbeat start" do the same at start (under an
+advisory lock, so replicas take turns); run this to migrate ahead of a deployment.
+
+Works on DATABASE_URL, or without it on the embedded database in TASKBEAT_HOME.`,
+
+  async run(argv) {
+    parseOptions(argv, {});
+    const config = loadConfig();
+    const log = createLogger({ level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL });
+    const db = await connectDatabase(config, log);
+    try {
+      const migrations = await loadMigrations();
+      const applied = await applyMigrations(db.sql, migrations);
+      const latest = migrations.at(-1)?.version ?? 0;
+      process.stdout.write(
+        applied.length === 0
+          ? `${db.description} is up to date (version ${latest})\n`
+          : `applied ${applied.map((v) => String(v).padStart(4, "0")).join(", ")} to ${db.description}\n`,
+      );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,0 +1,193 @@
+/**
+ * Dates as people hand them to an assistant: ISO 8601 with or without a time or an offset, read in an
+ * IANA time zone. Wall-time arithmetic goes through Intl only, so DST rules come from the ICU data
+ * Node ships with, not from a table of our own.
+ */
+import { DomainError } from "./errors.js";
+
+export interface WallTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let found = formatters.get(timeZone);
+  if (!found) {
+    found = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, found);
+  }
+  return found;
+}
+
+/** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"), or INVALID_TIME_ZONE. */
+export function checkTimeZone(timeZone: string): string {
+  const trimmed = timeZone.trim();
+  // Intl also takes offsets like "+02:00"; a task's zone must be a named one so DST keeps working.
+  if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) {
+    try {
+      return new Intl.DateTimeFormat("en-US", { timeZone: trimmed }).resolvedOptions().timeZone;
+    } catch {}
+  }
+  throw new DomainError(
+    "INVALID_TIME_ZONE",
+    `"${clip(timeZone)}" is not a time zone I know; use an IANA name like Europe/Berlin or America/New_York.`,
+  );
+}
+
+export function wallTimeOf(instant: Date, timeZone: string): WallTime {
+  const parts: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(instant)) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts.year ?? 0,
+    month: parts.month ?? 1,
+    day: parts.day ?? 1,
+    hour: parts.hour ?? 0,
+    minute: parts.minute ?? 0,
+    second: parts.second ?? 0,
+    millisecond: instant.getUTCMilliseconds(),
+  };
+}
+
+const wallAsUtc = (w: WallTime) =>
+  Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
+
+/** The zone's offset from UTC at an instant, in milliseconds. */
+function offsetAt(epochMs: number, timeZone: string): number {
+  const whole = Math.floor(epochMs / 1000) * 1000;
+  return wallAsUtc({ ...wallTimeOf(new Date(whole), timeZone), millisecond: 0 }) - whole;
+}
+
+/**
+ * The instant a wall time names in a zone. Like Temporal's "compatible": a time skipped by a DST jump
+ * moves forward by the jump (02:30 → 03:30), and a time that happens twice takes the first.
+ */
+export function zonedInstant(wall: WallTime, timeZone: string): Date {
+  const local = wallAsUtc(wall);
+  const day = 86_400_000;
+  const before = offsetAt(local - day, timeZone);
+  const after = offsetAt(local + day, timeZone);
+  const candidates = [local - before, local - after].filter(
+    (epoch) => wallAsUtc(wallTimeOf(new Date(epoch), timeZone)) === local,
+  );
+  return new Date(candidates.length > 0 ? Math.min(...candidates) : local - before);
+}
+
+/** 23:59:59 of the day `instant` falls on in the zone: what a date without a time means. */
+export function endOfDay(instant: Date, timeZone: string): Date {
+  const wall = wallTimeOf(instant, timeZone);
+  return zonedInstant({ ...wall, hour: 23, minute: 59, second: 59, millisecond: 0 }, timeZone);
+}
+
+/** ISO 8601 with the zone's offset at that instant, e.g. "2025-03-31T09:00:00+02:00". */
+export function zonedIso(instant: Date, timeZone: string): string {
+  const w = wallTimeOf(instant, timeZone);
+  const offset = Math.round(offsetAt(instant.getTime(), timeZone) / 60_000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const zone = `${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${zone}`;
+}
+
+/**
+ * The wall time of an instant as a "floating" Date (its UTC fields are the wall time), the form the
+ * `rrule` package computes in; and back, through the zone's rules for that day.
+ */
+export function toFloating(instant: Date, timeZone: string): Date {
+  const w = wallTimeOf(instant, timeZone);
+  return new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second));
+}
+
+export function fromFloating(floating: Date, timeZone: string): Date {
+  const wall = {
+    year: floating.getUTCFullYear(),
+    month: floating.getUTCMonth() + 1,
+    day: floating.getUTCDate(),
+    hour: floating.getUTCHours(),
+    minute: floating.getUTCMinutes(),
+    second: floating.getUTCSeconds(),
+    millisecond: 0,
+  };
+  return zonedInstant(wall, timeZone);
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+export interface DateInputOptions {
+  /** Zone for dates without an offset. */
+  timeZone: string;
+  /** Named in the error sentence, e.g. "due_date". */
+  field: string;
+  /** A date alone is refused (a reminder at "end of day" helps nobody). */
+  requireTime?: boolean;
+}
+
+/** Reads an ISO 8601 date or date-time; anything else is INVALID_DUE_DATE with a sentence. */
+export function parseDateInput(text: string, options: DateInputOptions): Date {
+  const { field, timeZone } = options;
+  const match = ISO.exec(text.trim());
+  const unreadable = () =>
+    new DomainError(
+      "INVALID_DUE_DATE",
+      `${field} "${clip(text)}" is not a date I can read; use ISO 8601, like 2025-01-15, ` +
+        "2025-01-15T17:00 or 2025-01-15T17:00:00-05:00.",
+    );
+  if (!match) throw unreadable();
+  const [, y, mo, d, h, mi, s, frac, offset] = match;
+  const wall: WallTime = {
+    year: Number(y),
+    month: Number(mo),
+    day: Number(d),
+    hour: h === undefined ? 23 : Number(h),
+    minute: mi === undefined ? 59 : Number(mi),
+    second: h === undefined ? 59 : Number(s ?? 0),
+    millisecond: Number((frac ?? "").padEnd(3, "0").slice(0, 3)),
+  };
+  const real =
+    wall.month >= 1 &&
+    wall.month <= 12 &&
+    wall.day >= 1 &&
+    wall.day <= daysInMonth(wall.year, wall.month) &&
+    wall.hour <= 23 &&
+    wall.minute <= 59 &&
+    wall.second <= 59;
+  if (!real) {
+    throw new DomainError("INVALID_DUE_DATE", `${field} "${clip(text)}" is not a real date or time of day.`);
+  }
+  if (h === undefined && options.requireTime) {
+    throw new DomainError(
+      "VALIDATION_ERROR",
+      `${field} needs a time of day as well as a date, like ${y}-${mo}-${d}T09:00.`,
+    );
+  }
+  if (offset === undefined) return zonedInstant(wall, timeZone);
+  if (offset.toUpperCase() === "Z") return new Date(wallAsUtc(wall));
+  const sign = offset.startsWith("-") ? -1 : 1;
+  const digits = offset.slice(1).replace(":", "");
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
+  if (minutes > 14 * 60 || Number(digits.slice(2) || 0) > 59) throw unreadable();
+  return new Date(wallAsUtc(wall) - sign * minutes * 60_000);
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+export const clip = (text: string, max = 60) => (text.length > max ? `${text.slice(0, max)}…` : text);

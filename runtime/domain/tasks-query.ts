@@ -1,0 +1,149 @@
+/**
+ * list_tasks: filters and sort in SQL, keyset pagination. Every sort ends with the id, so rows with
+ * equal keys still have one order, and a page starts strictly after the last row of the one before:
+ * no duplicates or gaps, even while tasks are added or removed between calls.
+ */
+import type { PendingQuery, Row, Sql } from "postgres";
+import type { DomainContext } from "./context.js";
+import { parseDateInput } from "./dates.js";
+import { DomainError } from "./errors.js";
+import { isUuid } from "./labels.js";
+import { loadTasks, PRIORITIES, type Task } from "./task-view.js";
+import { decodeCursor, encodeCursor, type KeyKind, TIMESTAMP_FORMAT } from "./tasks-cursor.js";
+import { checkPriority } from "./tasks-input.js";
+
+export const TASK_SORTS = ["created", "due", "priority"] as const;
+export const TASK_STATUSES = ["all", "pending", "completed"] as const;
+export type TaskSort = (typeof TASK_SORTS)[number];
+export type SortOrder = "asc" | "desc";
+
+export interface TaskQuery {
+  status?: (typeof TASK_STATUSES)[number] | undefined;
+  priority?: string | undefined;
+  category_id?: string | undefined;
+  /** Tasks carrying every one of these tags. */
+  tag_ids?: readonly string[] | undefined;
+  /** Due at or before. */
+  due_before?: string | undefined;
+  /** Due strictly after. */
+  due_after?: string | undefined;
+  sort_by?: TaskSort | undefined;
+  /** Default: newest first for created, soonest first for due, most urgent first for priority. */
+  order?: SortOrder | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+type Fragment = PendingQuery<Row[]>;
+
+export const joinSql = (sql: Sql, parts: readonly Fragment[]): Fragment =>
+  parts.reduce((all, part) => sql`${all}, ${part}`);
+
+export function checkLimit(limit: number | undefined): number {
+  const value = limit ?? 50;
+  if (!Number.isInteger(value) || value < 1 || value > 100) {
+    throw new DomainError("VALIDATION_ERROR", "limit must be a whole number from 1 to 100.");
+  }
+  return value;
+}
+
+/** The sort keys (expressions, their exact text, their kinds) and one direction for all of them. */
+function sortKeys(sql: Sql, sort: TaskSort, order: SortOrder) {
+  const stamp = (column: Fragment, nulls: string) => ({
+    expr: sql`coalesce(${column}, ${nulls}::text::timestamptz)`,
+    text: sql`coalesce(to_char(${column} at time zone 'UTC', ${TIMESTAMP_FORMAT}), ${nulls})`,
+    kind: "timestamp" as KeyKind,
+  });
+  if (sort === "created") {
+    // Never null, and bare, so the (user_id, created_at, id) index can serve the sort.
+    const text = sql`to_char(t.created_at at time zone 'UTC', ${TIMESTAMP_FORMAT})`;
+    return { dir: order, keys: [{ expr: sql`t.created_at`, text, kind: "timestamp" as KeyKind }] };
+  }
+  // Tasks without a due date come last both ways: "infinity" sorts last ascending, "-infinity" descending.
+  const due = (dir: SortOrder) => stamp(sql`t.due_at`, dir === "asc" ? "infinity" : "-infinity");
+  if (sort === "due") return { dir: order, keys: [due(order)] };
+  // Within a priority, the soonest due first; the sign folds both orders into one ascending sort.
+  const sign = order === "desc" ? -1 : 1;
+  const rank = sql`array_position(${PRIORITIES as unknown as string[]}::text[], t.priority) * ${sign}`;
+  return {
+    dir: "asc" as SortOrder,
+    keys: [{ expr: rank, text: sql`(${rank})::text`, kind: "integer" as KeyKind }, due("asc")],
+  };
+}
+
+export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<Page<Task>> {
+  const { sql, user } = ctx;
+  const sort = query.sort_by ?? "created";
+  const order = query.order ?? (sort === "due" ? "asc" : "desc");
+  const limit = checkLimit(query.limit);
+  const priority = query.priority === undefined ? undefined : checkPriority(query.priority);
+  const date = (text: string | undefined, field: string) =>
+    text === undefined ? undefined : parseDateInput(text, { timeZone: user.timeZone, field });
+  const dueBefore = date(query.due_before, "due_before");
+  const dueAfter = date(query.due_after, "due_after");
+  const tagIds = [...new Set(query.tag_ids ?? [])];
+  const listing = `tasks:${sort}:${order}`;
+  const { dir, keys } = sortKeys(sql, sort, order);
+  const after =
+    query.cursor &&
+    decodeCursor(
+      query.cursor,
+      listing,
+      keys.map((key) => key.kind),
+    );
+  // An id that cannot exist matches nothing; asking Postgres would only turn it into a type error.
+  if ((query.category_id !== undefined && !isUuid(query.category_id)) || !tagIds.every(isUuid)) {
+    return { items: [], nextCursor: null };
+  }
+  const conditions = [
+    sql`t.user_id = ${user.id}`,
+    ...(query.status === "pending" ? [sql`not t.completed`] : []),
+    ...(query.status === "completed" ? [sql`t.completed`] : []),
+    ...(priority ? [sql`t.priority = ${priority}`] : []),
+    ...(query.category_id ? [sql`t.category_id = ${query.category_id}`] : []),
+    ...(dueBefore ? [sql`t.due_at <= ${dueBefore}`] : []),
+    ...(dueAfter ? [sql`t.due_at > ${dueAfter}`] : []),
+  ];
+  if (tagIds.length > 0) {
+    conditions.push(sql`${tagIds.length} = (select count(*) from task_tags tt
+      where tt.task_id = t.id and tt.tag_id = any(${tagIds}::uuid[]))`);
+  }
+  if (after) {
+    // One row comparison over all keys and the id: "strictly after the last row" in the listing's order.
+    const exprs = joinSql(sql, [...keys.map((key) => key.expr), sql`t.id`]);
+    const values = after.keys.map((value, i) =>
+      keys[i]?.kind === "integer" ? sql`${value}::int` : sql`${value}::text::timestamptz`,
+    );
+    const last = joinSql(sql, [...values, sql`${after.id}::uuid`]);
+    conditions.push(dir === "asc" ? sql`(${exprs}) > (${last})` : sql`(${exprs}) < (${last})`);
+  }
+  const direction = dir === "asc" ? sql`asc` : sql`desc`;
+  const texts = joinSql(
+    sql,
+    keys.map((key) => key.text),
+  );
+  const orderBy = joinSql(
+    sql,
+    [...keys.map((key) => key.expr), sql`t.id`].map((expr) => sql`${expr} ${direction}`),
+  );
+  const rows = await sql<{ id: string; keys: string[] }[]>`
+    select t.id, array[${texts}]::text[] as keys from tasks t
+    where ${conditions.reduce((all, condition) => sql`${all} and ${condition}`)}
+    order by ${orderBy}
+    limit ${limit + 1}`;
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: await loadTasks(
+      sql,
+      user.id,
+      page.map((row) => row.id),
+    ),
+    nextCursor: rows.length > limit && last ? encodeCursor(listing, last.keys, last.id) : null,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * Completing and reopening a task. Both are idempotent: completing a completed task (or reopening an
+ * open one) writes nothing and emits nothing, so a retried call can never create a second occurrence
+ * of a repeating task downstream.
+ */
+import { type DomainContext, transact } from "./context.js";
+import { notFound } from "./errors.js";
+import { loadTasks, type Task } from "./task-view.js";
+import { emitTaskEvent } from "./tasks-events.js";
+import { checkTaskId } from "./tasks-input.js";
+import { cancelPendingReminders, followDueDate } from "./tasks-reminders.js";
+
+/** Marks it done and cancels its pending reminders; a repeating one also goes to task-recurrence. */
+export const completeTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, true);
+
+/** Reopens it; a future due date gets its reminders back (the default and those that follow it). */
+export const uncompleteTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, false);
+
+async function setCompleted(ctx: DomainContext, id: string, completed: boolean): Promise<Task> {
+  checkTaskId(id);
+  const userId = ctx.user.id;
+  return transact(ctx, async (tx, emit) => {
+    // The row lock makes two racing calls take turns: only the first sees a change to make.
+    const changed = await tx<{ due_at: Date | null }[]>`
+      update tasks set completed = ${completed},
+        completed_at = ${completed ? tx`now()` : null},
+        version = version + 1, updated_at = now()
+      where id = ${id} and user_id = ${userId} and completed <> ${completed}
+      returning due_at`;
+    const [row] = changed;
+    if (row) {
+      if (completed) await cancelPendingReminders(tx, id, "all");
+      else if (row.due_at !== null) await followDueDate(tx, ctx.user, id, row.due_at);
+    }
+    const [task] = await loadTasks(tx, userId, [id]);
+    if (!task) throw notFound("task", id);
+    if (row) emitTaskEvent(emit, completed ? "completed" : "uncompleted", task);
+    return task;
+  });
+}

@@ -1,0 +1,137 @@
+/**
+ * Creating, reading and deleting tasks. Every write is one transaction with its outbox event, its
+ * tags and its default reminder: a task is never visible without its event, or the other way round.
+ * Updates live in tasks-update.ts, completion in tasks-status.ts, queries in tasks-query.ts.
+ */
+import type { NewOutboxEvent } from "../outbox/enqueue.js";
+import { type DomainContext, type Tx, transact } from "./context.js";
+import { DomainError, notFound } from "./errors.js";
+import { loadTasks, type Task } from "./task-view.js";
+import { type Emit, emitTaskEvent } from "./tasks-events.js";
+import {
+  checkCategory,
+  checkDescription,
+  checkPriority,
+  checkRule,
+  checkTags,
+  checkTaskId,
+  checkTitle,
+  firstDueDate,
+  readDueDate,
+  type TaskFields,
+  taskZone,
+} from "./tasks-input.js";
+import { followDueDate } from "./tasks-reminders.js";
+
+export const MAX_BATCH = 25;
+
+export type NewTask = TaskFields & { title: string };
+
+/** Everything that can be checked without the database, so a bad call costs no transaction. */
+function prepare(ctx: DomainContext, input: NewTask) {
+  const timeZone = taskZone(ctx.user, input.time_zone);
+  const rule = checkRule(input.recurrence_rule ?? null);
+  let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
+  if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
+  return {
+    id: crypto.randomUUID(),
+    title: checkTitle(input.title),
+    description: checkDescription(input.description ?? null),
+    priority: checkPriority(input.priority ?? "medium"),
+    dueAt,
+    rule,
+    timeZone,
+  };
+}
+
+async function insertTask(
+  tx: Tx,
+  emit: Emit,
+  ctx: DomainContext,
+  input: NewTask,
+  task = prepare(ctx, input),
+): Promise<Task> {
+  const userId = ctx.user.id;
+  const categoryId = input.category_id == null ? null : await checkCategory(tx, userId, input.category_id);
+  const tagIds = await checkTags(tx, userId, input.tag_ids ?? []);
+  await tx`
+    insert into tasks (id, user_id, title, description, priority, due_at, category_id, recurrence_rule,
+      time_zone, series_id)
+    values (${task.id}, ${userId}, ${task.title}, ${task.description}, ${task.priority}, ${task.dueAt},
+      ${categoryId}, ${task.rule}, ${task.timeZone}, ${task.rule === null ? null : task.id})`;
+  if (tagIds.length > 0) {
+    await tx`
+      insert into task_tags (task_id, tag_id, user_id)
+      select ${task.id}, tag_id, ${userId} from unnest(${tagIds}::uuid[]) as tag_id`;
+  }
+  if (task.dueAt !== null) await followDueDate(tx, ctx.user, task.id, task.dueAt);
+  const [created] = await loadTasks(tx, userId, [task.id]);
+  if (!created) throw new Error(`task ${task.id} vanished inside its own transaction`);
+  emitTaskEvent(emit, "created", created);
+  return created;
+}
+
+export async function addTask(ctx: DomainContext, input: NewTask): Promise<Task> {
+  const task = prepare(ctx, input);
+  return transact(ctx, (tx, emit) => insertTask(tx, emit, ctx, input, task));
+}
+
+export interface BatchFailure {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/**
+ * Up to 25 tasks in one transaction, each inside its own savepoint: an item that fails is rolled back
+ * alone (its rows and its event) and reported by index, the others commit together with their events.
+ * Anything but a DomainError is an outage, not a bad item, and fails the whole batch.
+ */
+export async function addTasks(
+  ctx: DomainContext,
+  items: readonly NewTask[],
+): Promise<{ tasks: Task[]; failures: BatchFailure[] }> {
+  if (items.length === 0 || items.length > MAX_BATCH) {
+    throw new DomainError(
+      "VALIDATION_ERROR",
+      `Give between 1 and ${MAX_BATCH} tasks; ${items.length} were given.`,
+    );
+  }
+  return transact(ctx, async (tx, emit) => {
+    const tasks: Task[] = [];
+    const failures: BatchFailure[] = [];
+    for (const [index, item] of items.entries()) {
+      const events: NewOutboxEvent[] = [];
+      try {
+        const task = await tx.savepoint((sp) => insertTask(sp, (event) => events.push(event), ctx, item));
+        tasks.push(task);
+        for (const event of events) emit(event);
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+        failures.push({ index, code: error.code, message: error.message });
+      }
+    }
+    return { tasks, failures };
+  });
+}
+
+export async function getTask(ctx: DomainContext, id: string): Promise<Task> {
+  checkTaskId(id);
+  const [task] = await loadTasks(ctx.sql, ctx.user.id, [id]);
+  if (!task) throw notFound("task", id);
+  return task;
+}
+
+/** Its reminders and tag links go with it (foreign keys cascade); the event carries its last state. */
+export async function deleteTask(ctx: DomainContext, id: string): Promise<Task> {
+  checkTaskId(id);
+  return transact(ctx, async (tx, emit) => {
+    await tx`select 1 from tasks where id = ${id} and user_id = ${ctx.user.id} for update`;
+    const [task] = await loadTasks(tx, ctx.user.id, [id]);
+    if (!task) throw notFound("task", id);
+    await tx`delete from tasks where id = ${id}`;
+    // Deleting is a change too: a consumer ordering by version sees it after every update.
+    emitTaskEvent(emit, "deleted", { ...task, version: task.version + 1 });
+    return task;
+  });
+}

@@ -1,0 +1,124 @@
+/**
+ * MCP Streamable HTTP at `/mcp`, stateless: every POST gets a fresh server and transport, so any
+ * replica can answer any request and nothing lives between requests. In front of it, in this order:
+ * Host/Origin against an allow-list (a web page that rebinds its DNS name to 127.0.0.1 must not reach
+ * a local taskbeat: 403), then the bearer token (401 with `WWW-Authenticate`, plain HTTP rather than a
+ * JSON-RPC error, so clients know to ask for credentials).
+ */
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { Context, Hono } from "hono";
+import type { Sql } from "postgres";
+import { authenticate } from "../auth/tokens.js";
+import type { ToolContext } from "../domain/context.js";
+import type { Logger } from "../log.js";
+import type { RegisteredTool } from "../registry.js";
+import type { Lifecycle } from "../router/lifecycle.js";
+import { compileTools } from "./schema.js";
+import { createMcpServer } from "./server.js";
+
+/** Loopback only, with any port: what `taskbeat start` serves. Deployments list their public names. */
+export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+
+export interface MountMcpOptions {
+  sql: Sql;
+  log: Logger;
+  tools: readonly RegisteredTool[];
+  /**
+   * Host names (any port) that may appear in `Host` and in a present `Origin`; `*.example.com`
+   * matches subdomains, `*` disables the check (only behind a proxy that enforces its own).
+   */
+  allowedHosts?: readonly string[];
+  /** Called after a tool's transaction committed outbox events, so the relay publishes right away. */
+  onEventsCommitted?: () => void;
+  /** Defaults to `/mcp`. */
+  path?: string;
+  /** The app's lifecycle: requests in flight delay shutdown, and none is started while draining. */
+  lifecycle?: Pick<Lifecycle, "track" | "isDraining">;
+}
+
+export function mountMcp(app: Hono, options: MountMcpOptions): void {
+  // Derive and check every tool's schemas now: a tool without field descriptions stops the start.
+  compileTools(options.tools);
+  const allowed = hostMatcher(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
+  const log = options.log.child({ component: "mcp" });
+
+  const serve = async (c: Context) => {
+    const token = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+    const user = token === undefined ? undefined : await authenticate(options.sql, token);
+    if (!user) return unauthorized(c, token !== undefined);
+    // Stateless: there is no server-initiated stream to GET and no session to DELETE.
+    if (c.req.method !== "POST") {
+      c.header("Allow", "POST");
+      const message = "This MCP endpoint is stateless: POST only.";
+      return c.json({ error: "method_not_allowed", message }, 405);
+    }
+    const ctx: ToolContext = {
+      sql: options.sql,
+      user,
+      log: log.child({ user: user.id }),
+      onEventsCommitted: options.onEventsCommitted,
+    };
+    const server = createMcpServer(options.tools, () => ctx);
+    server.onerror = (error) => ctx.log.warn("mcp protocol error", { error });
+    // JSON responses: every answer is complete when the request ends, so nothing is streamed.
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
+    await server.connect(transport);
+    try {
+      return await transport.handleRequest(c.req.raw);
+    } finally {
+      await server.close();
+    }
+  };
+
+  app.all(options.path ?? "/mcp", async (c) => {
+    const refusal = checkHostAndOrigin(c.req.header("host"), c.req.header("origin"), allowed);
+    if (refusal) return c.json({ error: "forbidden", message: refusal }, 403);
+    // 503 lets the client retry, on another replica, rather than start a write the pool close cuts off.
+    if (options.lifecycle?.isDraining) {
+      c.header("Retry-After", "1");
+      return c.json({ error: "unavailable", message: "taskbeat is shutting down; retry shortly." }, 503);
+    }
+    return options.lifecycle ? options.lifecycle.track(() => serve(c)) : serve(c);
+  });
+}
+
+function unauthorized(c: Context, tokenGiven: boolean) {
+  // RFC 6750 §3: no error code when no credentials were sent, invalid_token when they were wrong.
+  c.header("WWW-Authenticate", `Bearer realm="taskbeat"${tokenGiven ? ', error="invalid_token"' : ""}`);
+  const message = tokenGiven
+    ? "The bearer token is unknown or revoked; issue a new one with `taskbeat users token <email>`."
+    : "Send `Authorization: Bearer <token>`; `taskbeat users create --email <email>` prints one.";
+  return c.json({ error: tokenGiven ? "invalid_token" : "unauthorized", message }, 401);
+}
+
+type HostMatcher = (hostname: string) => boolean;
+
+export function hostMatcher(patterns: readonly string[]): HostMatcher {
+  const entries = patterns.map((pattern) => pattern.trim().toLowerCase()).filter(Boolean);
+  if (entries.includes("*")) return () => true;
+  const exact = new Set(entries.filter((entry) => !entry.startsWith("*.")));
+  const suffixes = entries.filter((entry) => entry.startsWith("*.")).map((entry) => entry.slice(1));
+  return (hostname) => exact.has(hostname) || suffixes.some((suffix) => hostname.endsWith(suffix));
+}
+
+/** Why the request is refused, or undefined. Browsers always send Origin on such requests; CLIs need not. */
+export function checkHostAndOrigin(
+  host: string | undefined,
+  origin: string | undefined,
+  allowed: HostMatcher,
+): string | undefined {
+  const hostname = HOST_HEADER.exec(host ?? "")?.[1]?.toLowerCase();
+  if (hostname === undefined || !allowed(hostname))
+    return `Host ${JSON.stringify(host ?? "")} is not allowed.`;
+  if (origin === undefined) return undefined;
+  // An unparsable Origin, including the opaque "null", is refused.
+  const originHost = URL.canParse(origin) ? new URL(origin).hostname.toLowerCase() : "";
+  if (!originHost || !allowed(originHost)) return `Origin ${JSON.stringify(origin)} is not allowed.`;
+  return undefined;
+}
+
+// A name or bracketed IPv6 address, then an optional port; nothing else (no userinfo, no path).
+const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/i;

@@ -1,0 +1,122 @@
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import { defineTool, type ToolAnnotations } from "../define.js";
+import type { RegisteredTool } from "../registry.js";
+import { check, compileTools, describeIssues, ToolDefinitionError } from "./schema.js";
+
+const Output = v.object({ ok: v.boolean() });
+
+function tool(
+  input: v.GenericSchema,
+  overrides: { name?: string; annotations?: ToolAnnotations; output?: v.GenericSchema } = {},
+): RegisteredTool {
+  const name = overrides.name ?? "probe_tool";
+  const unit = defineTool({
+    name,
+    description: "A probe.",
+    input,
+    output: overrides.output ?? Output,
+    annotations: overrides.annotations ?? { readOnlyHint: true },
+    handle: () => ({ ok: true }),
+    summarize: () => "ok",
+  });
+  return { name, unit };
+}
+
+const described = (text: string) => v.pipe(v.string(), v.description(text));
+
+describe("compileTools", () => {
+  it("derives object JSON Schemas and lifts nullish descriptions onto the property", () => {
+    const input = v.object({
+      title: v.pipe(v.string(), v.trim(), v.minLength(1), v.description("The title.")),
+      due: v.nullish(v.pipe(v.string(), v.description("When it is due."))),
+      tags: v.optional(v.pipe(v.array(v.object({ name: described("A tag.") })), v.description("Tags."))),
+    });
+    const listing = compileTools([tool(input, { name: "add_thing" })]).get("add_thing")?.listing;
+    expect(listing?.title).toBe("Add thing");
+    expect(listing?.annotations).toEqual({ title: "Add thing", readOnlyHint: true });
+    expect(listing?.inputSchema).toMatchObject({
+      type: "object",
+      required: ["title"],
+      properties: {
+        title: { type: "string", minLength: 1, description: "The title." },
+        due: { description: "When it is due.", anyOf: [{ type: "string" }, { type: "null" }] },
+        tags: { type: "array", items: { properties: { name: { description: "A tag." } } } },
+      },
+    });
+    expect(listing?.outputSchema).toMatchObject({ type: "object", properties: { ok: { type: "boolean" } } });
+  });
+
+  it.each([
+    ["a top-level field", v.object({ title: v.string() }), '"title"'],
+    [
+      "a nested field",
+      v.object({ tasks: v.pipe(v.array(v.object({ x: v.number() })), v.description("T.")) }),
+      '"tasks[].x"',
+    ],
+    // In input mode the JSON Schema stops at the first transform, so a description after it is lost.
+    [
+      "a description after a transform",
+      v.object({ n: v.pipe(v.string(), v.transform(Number), v.description("N.")) }),
+      '"n"',
+    ],
+  ])("refuses %s without a description, naming tool and field", (_case, input, field) => {
+    expect(() => compileTools([tool(input)])).toThrow(ToolDefinitionError);
+    expect(() => compileTools([tool(input)])).toThrow(
+      `tool "probe_tool": input field ${field} has no description`,
+    );
+  });
+
+  it("refuses inputs and outputs that are not objects, and non-valibot schemas", () => {
+    expect(() => compileTools([tool(v.string())])).toThrow(/its input must be a v.object/);
+    expect(() => compileTools([tool(v.object({}), { output: v.array(v.string()) })])).toThrow(
+      /its output must be a v.object/,
+    );
+    const foreign = { "~standard": { version: 1, vendor: "zod", validate: () => ({ value: {} }) } };
+    expect(() => compileTools([tool(foreign as unknown as v.GenericSchema)])).toThrow(
+      /must be a valibot schema/,
+    );
+  });
+
+  it("refuses implicit annotations and duplicate names", () => {
+    expect(() => compileTools([tool(v.object({}), { annotations: {} })])).toThrow(/readOnlyHint must be set/);
+    expect(() => compileTools([tool(v.object({}), { annotations: { readOnlyHint: false } })])).toThrow(
+      /destructiveHint must be set/,
+    );
+    expect(() => compileTools([tool(v.object({})), tool(v.object({}))])).toThrow(
+      /two tools are named "probe_tool"/,
+    );
+  });
+
+  it("compiles a registry once", () => {
+    const tools = [tool(v.object({}))];
+    expect(compileTools(tools)).toBe(compileTools(tools));
+  });
+});
+
+describe("check", () => {
+  const Input = v.object({
+    title: v.pipe(v.string(), v.minLength(1, "must not be empty")),
+    tasks: v.array(v.object({ due: v.string("must be a string") })),
+  });
+
+  it("returns the parsed value", async () => {
+    expect(await check(Input, { title: "x", tasks: [], extra: 1 })).toEqual({
+      ok: true,
+      value: { title: "x", tasks: [] },
+    });
+  });
+
+  it("names each field in one sentence-ready string", async () => {
+    const result = await check(Input, { title: "", tasks: [{ due: "x" }, { due: 5 }] });
+    expect(result).toEqual({
+      ok: false,
+      message: "title: must not be empty; tasks[1].due: must be a string",
+    });
+  });
+
+  it("caps the list of problems", () => {
+    const issues = Array.from({ length: 7 }, (_, i) => ({ message: `m${i}`, path: [i] }));
+    expect(describeIssues(issues)).toBe("[0]: m0; [1]: m1; [2]: m2; [3]: m3; [4]: m4; and 2 more");
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The "right after commit" relay of one process: `kick()` is the `onEventsCommitted` hook, so events
+ * leave as soon as their transaction commits instead of at the backstop job's next tick. Kicks are
+ * coalesced: a burst of commits costs one run, at most one run is in progress, and a kick during a run
+ * queues exactly one more (the rows it announced may have been committed after that run's claim).
+ * Failures never reach the caller: the rows stay in the outbox and the backstop job retries them.
+ */
+import type { Sql } from "postgres";
+import type { DaprClient } from "../dapr/client.js";
+import { type DrainOptions, drainOutbox, type RelayResult } from "./relay.js";
+
+export interface RelayRunnerOptions extends DrainOptions {
+  /** How long a kick waits for more commits before running. Default 5 ms. */
+  debounceMs?: number;
+}
+
+export interface RelayStats extends RelayResult {
+  /** Completed runs (each drains until nothing more is ready). */
+  runs: number;
+}
+
+export class Relay {
+  readonly #sql: Sql;
+  readonly #dapr: DaprClient;
+  readonly #options: RelayRunnerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #queued = false;
+  #closed = false;
+  readonly #stats: RelayStats = { runs: 0, published: 0, failed: 0, deferred: 0 };
+
+  constructor(sql: Sql, dapr: DaprClient, options: RelayRunnerOptions = {}) {
+    this.#sql = sql;
+    this.#dapr = dapr;
+    this.#options = options;
+  }
+
+  /** Totals since start, for tests and diagnostics. */
+  get stats(): Readonly<RelayStats> {
+    return { ...this.#stats };
+  }
+
+  /** Asks for a run soon; cheap and safe to call after every commit. Ignored once closed. */
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#running !== undefined) {
+      this.#queued = true;
+      return;
+    }
+    if (this.#timer !== undefined) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#running = this.#run().finally(() => {
+        this.#running = undefined;
+      });
+    }, this.#options.debounceMs ?? 5);
+  }
+
+  /** Resolves when no run is pending, in progress or queued. */
+  async idle(): Promise<void> {
+    while (this.#timer !== undefined || this.#running !== undefined) {
+      if (this.#running !== undefined) await this.#running;
+      else await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  /**
+   * Stops taking kicks and waits for the run in progress. A kick still waiting for its debounce runs
+   * now, once, so a process that stops right after a commit still publishes it (bounded by the drain
+   * budget); anything left waits for the backstop job.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pending = this.#timer !== undefined || this.#queued;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+    if (pending) await this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const log = this.#options.log;
+    do {
+      this.#queued = false;
+      try {
+        const result = await drainOutbox(this.#sql, this.#dapr, this.#options);
+        this.#stats.published += result.published;
+        this.#stats.failed += result.failed;
+        this.#stats.deferred += result.deferred;
+        // The budget ran out with work left: run again rather than hold the caller's kick hostage.
+        if (result.more) this.#queued = true;
+        if (result.published > 0) log?.debug("outbox relayed", { ...result });
+      } catch (error) {
+        // A database problem: the backstop job tries again on its schedule.
+        log?.warn("outbox relay run failed", { error });
+      }
+      this.#stats.runs++;
+    } while (this.#queued && !this.#closed);
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Publishes outbox rows through the sidecar and deletes the ones it accepted. One run claims a short
+ * batch with `FOR UPDATE SKIP LOCKED` and holds those row locks, in one transaction, across the publish
+ * calls, so several relays (replicas, the after-commit kick and the backstop job) never publish the same
+ * row at once, and a crash before commit leaves the rows to be published again: at-least-once, with the
+ * row id as CloudEvent id for consumers to de-duplicate on. The price is a transaction open for one
+ * round trip per wave (see below) to the sidecar, bounded by DAPR_TIMEOUT_MS: keep batches short.
+ *
+ * Order per partition key (a task's events, within one topic) is kept three ways:
+ * - a bulk request carries at most one row per key ("waves"), so a broker that refuses one entry
+ *   cannot let the next entry of that key through ahead of it; after a failure the key's later rows
+ *   wait, untouched;
+ * - a row is not claimed while an earlier row of its key waits for a retry (`next_attempt_at` ahead);
+ * - a claimed row whose key has an earlier row this run did not claim (locked by another relay, or
+ *   not yet visible) is left for a later run ("deferred").
+ */
+import type { Sql, TransactionSql } from "postgres";
+import type { CloudEvent } from "../cloudevent.js";
+import type { DaprClient } from "../dapr/client.js";
+import type { Logger } from "../log.js";
+
+export interface RelayOptions {
+  /** Rows claimed per transaction; they stay locked while being published. Default 100. */
+  batchSize?: number;
+  log?: Logger;
+  /** Delay before the first retry of a refused row; doubles per attempt up to `retryMaxMs`. Default 1000. */
+  retryInitialMs?: number;
+  /** Longest delay between retries. Default 60000. */
+  retryMaxMs?: number;
+}
+
+export interface RelayResult {
+  /** Rows the sidecar accepted; they are deleted. */
+  published: number;
+  /** Rows the sidecar refused or did not answer for; kept, with attempts, last_error and a backoff. */
+  failed: number;
+  /** Rows claimed but not attempted, to keep their partition's order; a later run takes them. */
+  deferred: number;
+}
+
+interface OutboxRow {
+  seq: string;
+  id: string;
+  pubsub: string;
+  topic: string;
+  partition_key: string | null;
+  event: CloudEvent;
+  /** An earlier row of the same pubsub, topic and key is still in the outbox and not in this claim. */
+  blocked: boolean;
+}
+
+const ERROR_LENGTH = 300;
+
+export async function relayOutbox(
+  sql: Sql,
+  dapr: DaprClient,
+  options: RelayOptions = {},
+): Promise<RelayResult> {
+  const batchSize = options.batchSize ?? 100;
+  return sql.begin(async (tx) => {
+    const rows = await claim(tx, batchSize);
+    const result: RelayResult = { published: 0, failed: 0, deferred: 0 };
+    if (rows.length === 0) return result;
+
+    const groups = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      if (row.blocked) continue;
+      const key = `${row.pubsub}\u0000${row.topic}`;
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    const outcomes = await Promise.all(
+      [...groups.values()].map((group) => publishGroup(dapr, group, options.log)),
+    );
+    const accepted = outcomes.flatMap((o) => o.accepted);
+    const failed = outcomes.flatMap((o) => o.failed);
+
+    if (accepted.length > 0) await tx`delete from outbox where seq in ${tx(accepted)}`;
+    if (failed.length > 0) {
+      const initial = options.retryInitialMs ?? 1_000;
+      const max = options.retryMaxMs ?? 60_000;
+      // `attempts` on the right is the value before this failure: 1×, 2×, 4×… the initial delay.
+      await tx`
+        update outbox set
+          attempts = outbox.attempts + 1,
+          last_error = f.error,
+          next_attempt_at = now() + least(${max}::float8, ${initial}::float8 * power(2, least(outbox.attempts, 30)))
+            * interval '1 millisecond'
+        from (values ${tx(failed.map((f) => [f.seq, f.error]))}) as f (seq, error)
+        where outbox.seq = f.seq::bigint`;
+    }
+    result.published = accepted.length;
+    result.failed = failed.length;
+    result.deferred = rows.length - accepted.length - failed.length;
+    return result;
+  });
+}
+
+/**
+ * Ready rows in seq order, skipping rows other relays hold and keys whose earlier row waits for a retry.
+ * `blocked` is computed in the same statement: its snapshot still shows a row another relay holds,
+ * and a row that relay has deleted and committed was published before it was deleted.
+ */
+function claim(tx: TransactionSql, batchSize: number): Promise<OutboxRow[]> {
+  return tx<OutboxRow[]>`
+    with claimed as (
+      select o.seq, o.id, o.pubsub, o.topic, o.partition_key, o.event
+      from outbox o
+      where o.next_attempt_at <= now()
+        and not exists (
+          select 1 from outbox w
+          where w.partition_key = o.partition_key and w.topic = o.topic and w.pubsub = o.pubsub
+            and w.seq < o.seq and w.next_attempt_at > now()
+        )
+      order by o.seq
+      limit ${batchSize}
+      for update of o skip locked
+    )
+    select c.*, exists (
+      select 1 from outbox e
+      where e.partition_key = c.partition_key and e.topic = c.topic and e.pubsub = c.pubsub
+        and e.seq < c.seq and e.seq not in (select seq from claimed)
+    ) as blocked
+    from claimed c
+    order by c.seq`;
+}
+
+interface GroupOutcome {
+  accepted: string[];
+  failed: Array<{ seq: string; error: string }>;
+}
+
+/** One (pubsub, topic): bulk requests of at most one row per partition key, in seq order. */
+async function publishGroup(dapr: DaprClient, rows: OutboxRow[], log?: Logger): Promise<GroupOutcome> {
+  const outcome: GroupOutcome = { accepted: [], failed: [] };
+  const first = rows[0] as OutboxRow;
+  const failedKeys = new Set<string>();
+  let pending = rows;
+  while (pending.length > 0) {
+    const wave: OutboxRow[] = [];
+    const later: OutboxRow[] = [];
+    const keys = new Set<string>();
+    for (const row of pending) {
+      const key = row.partition_key;
+      if (key === null) wave.push(row);
+      else if (failedKeys.has(key)) continue;
+      else if (keys.has(key)) later.push(row);
+      else {
+        keys.add(key);
+        wave.push(row);
+      }
+    }
+    if (wave.length === 0) break;
+    const refused = await publishWave(dapr, first.pubsub, first.topic, wave);
+    for (const row of wave) {
+      const error = refused.get(row.id);
+      if (error === undefined) {
+        outcome.accepted.push(row.seq);
+        continue;
+      }
+      outcome.failed.push({ seq: row.seq, error });
+      if (row.partition_key !== null) failedKeys.add(row.partition_key);
+    }
+    if (refused.size > 0) {
+      const error = refused.values().next().value;
+      log?.warn("outbox publish failed; rows kept for a retry", {
+        pubsub: first.pubsub,
+        topic: first.topic,
+        rows: refused.size,
+        error,
+      });
+    }
+    pending = later;
+  }
+  return outcome;
+}
+
+/** Returns the refused rows' ids with a short reason; a whole-request failure refuses every row. */
+async function publishWave(
+  dapr: DaprClient,
+  pubsub: string,
+  topic: string,
+  wave: OutboxRow[],
+): Promise<Map<string, string>> {
+  const entries = wave.map((row) => ({
+    event: row.event,
+    entryId: row.id,
+    ...(row.partition_key === null ? {} : { partitionKey: row.partition_key }),
+  }));
+  try {
+    const { failed } = await dapr.publishBulk(pubsub, topic, entries);
+    return new Map(failed.map((f) => [f.entryId, shortError(f.error)]));
+  } catch (error) {
+    const reason = shortError(error instanceof Error ? error.message : String(error));
+    return new Map(wave.map((row) => [row.id, reason]));
+  }
+}
+
+/** The first line, bounded: enough to tell an outage from a refusal. DaprError messages carry no token. */
+function shortError(message: string): string {
+  const line = message.split("\n", 1)[0] ?? "";
+  return line.length > ERROR_LENGTH ? `${line.slice(0, ERROR_LENGTH - 1)}…` : line;
+}
+
+export interface DrainOptions extends RelayOptions {
+  /** Stop starting new batches after this long. Default 5000. */
+  budgetMs?: number;
+}
+
+export interface DrainResult extends RelayResult {
+  /** The budget ran out with full batches still coming: there is probably more to publish. */
+  more: boolean;
+}
+
+/**
+ * Runs batches until one comes back short (nothing more is ready), something fails (the backoff takes
+ * over from there), nothing could be published (the rest is held by other relays), or the budget is spent.
+ */
+export async function drainOutbox(
+  sql: Sql,
+  dapr: DaprClient,
+  options: DrainOptions = {},
+): Promise<DrainResult> {
+  const batchSize = options.batchSize ?? 100;
+  const deadline = performance.now() + (options.budgetMs ?? 5_000);
+  const total: DrainResult = { published: 0, failed: 0, deferred: 0, more: false };
+  for (;;) {
+    const batch = await relayOutbox(sql, dapr, { ...options, batchSize });
+    total.published += batch.published;
+    total.failed += batch.failed;
+    total.deferred += batch.deferred;
+    const claimed = batch.published + batch.failed + batch.deferred;
+    if (claimed < batchSize || batch.failed > 0 || batch.published === 0) return total;
+    if (performance.now() >= deadline) return { ...total, more: true };
+  }
+}

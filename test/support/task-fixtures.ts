@@ -1,0 +1,62 @@
+/**
+ * Users, contexts and checks for the task, reminder and search tool tests. Tools are called as plain
+ * functions through `call` (input and output checked against the tool's own schemas, as the MCP layer
+ * does); errors are checked by their stable code.
+ */
+import type { Sql } from "postgres";
+import { expect } from "vitest";
+import type { User } from "../../runtime/domain/context.js";
+import { DomainError } from "../../runtime/domain/errors.js";
+
+export { call, contextFor, type OutboxRow, outboxEvents } from "./label-fixtures.js";
+
+let users = 0;
+
+export async function insertUser(
+  sql: Sql,
+  options: { timeZone?: string; defaultReminderMinutes?: number | null } = {},
+): Promise<User> {
+  const timeZone = options.timeZone ?? "UTC";
+  const minutes = options.defaultReminderMinutes === undefined ? 60 : options.defaultReminderMinutes;
+  const [row] = await sql<{ id: string; email: string }[]>`
+    insert into users (email, time_zone, default_reminder_minutes)
+    values (${`tasks${++users}.${process.pid}.${Date.now()}@example.com`}, ${timeZone}, ${minutes})
+    returning id, email`;
+  if (!row) throw new Error("no user inserted");
+  return { id: row.id, email: row.email, displayName: null, timeZone, defaultReminderMinutes: minutes };
+}
+
+/** Awaits a call that must fail with this DomainError code; returns the error for its message. */
+export async function expectCode(promise: Promise<unknown>, code: string): Promise<DomainError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(DomainError);
+  expect((error as DomainError).code).toBe(code);
+  return error as DomainError;
+}
+
+export interface ReminderRowForTest {
+  id: string;
+  remind_at: Date;
+  minutes_before: number | null;
+  state: string;
+}
+
+export const remindersOf = (sql: Sql, taskId: string) =>
+  sql<ReminderRowForTest[]>`
+    select id, remind_at, minutes_before, state from reminders where task_id = ${taskId}
+    order by created_at, remind_at`;
+
+export const countRows = async (sql: Sql, table: "tasks" | "outbox" | "reminders" | "task_tags") =>
+  Number((await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`)[0]?.n ?? 0);
+
+/** An ISO date-time `hours` from now, for due dates that are safely in the future (or past). */
+export const hoursFromNow = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+
+/** The outbox rows about one task, oldest first. */
+export const eventsFor = (sql: Sql, subject: string) =>
+  sql<{ topic: string; partition_key: string; type: string; data: { version: number; id: string } }[]>`
+    select topic, partition_key, event->>'type' as type, event->'data' as data
+    from outbox where event->>'subject' = ${subject} order by seq`;
