@@ -91,8 +91,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     lifecycle,
     readiness,
     ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
-    // For the MCP mount; spread so this compiles before AppOptions declares them.
-    ...mcpOptions(config, onEventsCommitted),
+    ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
+    onEventsCommitted,
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -146,13 +146,6 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     throw error;
   }
   return { app, url, port, metrics, sql, relay, onEventsCommitted, close };
-}
-
-function mcpOptions(config: Config, onEventsCommitted: () => void) {
-  return {
-    onEventsCommitted,
-    ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
-  };
 }
 
 /** Exits cleanly on SIGTERM/SIGINT; a second signal exits at once. */

@@ -1,6 +1,6 @@
 /** The `taskbeat` command as a user runs it: a real process, real ports, real signals. */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { authenticate } from "../runtime/auth/tokens.js";
 import { type LocalSidecar, startSidecar } from "../runtime/dev/sidecar.js";
@@ -262,6 +263,23 @@ describe("taskbeat start", () => {
 
       for (const bearer of [token, another]) expect(await listTools(mcpUrl, bearer)).toContain("add_task");
 
+      // A tool's event leaves right after its commit (the relay's kick), well before the 10 s backstop job.
+      const client = await connectMcp(mcpUrl, token);
+      const added = await client.callTool({ name: "add_task", arguments: { title: "Buy milk" } });
+      await client.close();
+      expect(added.isError).toBeFalsy();
+      const announced = JSON.parse(readFileSync(join(home, "database.json"), "utf8")) as { url: string };
+      const sql = postgres(announced.url, { max: 1, onnotice: () => {} });
+      try {
+        await expect
+          .poll(async () => (await sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, {
+            timeout: 3_000,
+          })
+          .toBe(0);
+      } finally {
+        await sql.end();
+      }
+
       first.child.kill("SIGTERM");
       expect((await first.exited).code).toBe(0);
       expect(existsSync(join(home, "database.json"))).toBe(false);
@@ -281,13 +299,18 @@ describe("taskbeat start", () => {
   }, 120_000);
 });
 
-/** tools/list through the SDK's own client over Streamable HTTP. */
-async function listTools(url: string, token: string): Promise<string[]> {
+/** The SDK's own client over Streamable HTTP. */
+async function connectMcp(url: string, token: string): Promise<Client> {
   const client = new Client({ name: "cli-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
   await client.connect(transport);
+  return client;
+}
+
+async function listTools(url: string, token: string): Promise<string[]> {
+  const client = await connectMcp(url, token);
   try {
     return (await client.listTools()).tools.map((tool) => tool.name);
   } finally {

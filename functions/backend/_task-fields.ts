@@ -17,7 +17,7 @@ export const taskIdField = () => text("The task's id, as returned by add_task, l
 
 export const titleField = () => text(`What to do, 1–${MAX_TITLE} characters (trimmed).`);
 
-/** The fields a task is made of; `nullable` says whether null may be sent (update_task: null clears). */
+/** The fields a task is made of; with `clears` (update_task) the descriptions say that null clears. */
 export const taskFields = (clears: boolean) => {
   const field = <T extends v.GenericSchema>(schema: T, description: string) =>
     v.pipe(
@@ -26,7 +26,10 @@ export const taskFields = (clears: boolean) => {
     );
   return {
     description: field(v.string(), `Longer notes, up to ${MAX_DESCRIPTION} characters.`),
-    priority: v.pipe(v.optional(v.string()), v.description("low, medium, high or urgent (default medium).")),
+    priority: v.pipe(
+      v.optional(v.string()),
+      v.description(`low, medium, high or urgent${clears ? "" : " (default medium)"}.`),
+    ),
     due_date: field(v.string(), `When it is due; ${DATE_RULE}.`),
     category_id: field(v.string(), "The id of one of your categories (see list_categories)."),
     tag_ids: v.pipe(

@@ -20,7 +20,7 @@ it("returns the task with the tag, emits task.updated once, and is safe to repea
   const task = await insertTask(db.sql, ctx.user, { title: "Pay rent" });
   const tag = await call(create, ctx, { name: "money", color: "#00aa00" });
   const updated = v.parse(tool.output, await tool.handle({ task_id: task, tag_id: tag.id }, ctx));
-  expect(updated).toMatchObject({
+  expect(updated.task).toMatchObject({
     id: task,
     version: 2,
     tags: [{ id: tag.id, name: "money", color: "#00AA00" }],

@@ -4,7 +4,7 @@
  * rows of a process that died before publishing, rows deferred to keep a partition's order.
  */
 import { defineJob } from "../../runtime/define.js";
-import { drainOutbox } from "../../runtime/outbox/relay.js";
+import { drainOutbox } from "../../runtime/outbox/relay-runner.js";
 
 // Below the 10 s schedule, so one tick has finished before the next one arrives.
 const BUDGET_MS = 8_000;

@@ -20,7 +20,7 @@ it("returns the task without the tag, emits task.updated once, and is safe to re
   const tag = await call(create, ctx, { name: "money" });
   await tagTask(db.sql, ctx.user, task, [tag.id]);
   const updated = v.parse(tool.output, await tool.handle({ task_id: task, tag_id: tag.id }, ctx));
-  expect(updated).toMatchObject({ id: task, version: 2, tags: [] });
+  expect(updated.task).toMatchObject({ id: task, version: 2, tags: [] });
   expect(tool.summarize(updated)).toBe("Task “Pay rent” has no tags.");
   expect(await call(tool, ctx, { task_id: task, tag_id: tag.id })).toEqual(updated);
   const events = (await outboxEvents(db.sql)).filter((row) => row.partition_key === task);

@@ -16,7 +16,7 @@ export default defineTool({
     task_id: v.pipe(v.string(), v.description("The task's id.")),
     tag_id: idField("tag"),
   }),
-  output: TaskSchema,
+  output: v.object({ task: TaskSchema }),
   annotations: {
     title: "Remove tag from task",
     readOnlyHint: false,
@@ -24,6 +24,8 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ task_id, tag_id }, ctx: ToolContext) => removeTagFromTask(ctx, task_id, tag_id),
-  summarize: tagsSummary,
+  handle: async ({ task_id, tag_id }, ctx: ToolContext) => ({
+    task: await removeTagFromTask(ctx, task_id, tag_id),
+  }),
+  summarize: ({ task }) => tagsSummary(task),
 });

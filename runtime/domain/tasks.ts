@@ -3,6 +3,7 @@
  * tags and its default reminder: a task is never visible without its event, or the other way round.
  * Updates live in tasks-update.ts, completion in tasks-status.ts, queries in tasks-query.ts.
  */
+import { randomUUID } from "node:crypto";
 import type { NewOutboxEvent } from "../outbox/enqueue.js";
 import { type DomainContext, type Tx, transact } from "./context.js";
 import { DomainError, notFound } from "./errors.js";
@@ -29,19 +30,15 @@ export type NewTask = TaskFields & { title: string };
 
 /** Everything that can be checked without the database, so a bad call costs no transaction. */
 function prepare(ctx: DomainContext, input: NewTask) {
+  const title = checkTitle(input.title);
+  const description = checkDescription(input.description ?? null);
+  const priority = checkPriority(input.priority ?? "medium");
   const timeZone = taskZone(ctx.user, input.time_zone);
   const rule = checkRule(input.recurrence_rule ?? null);
   let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
   if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
-  return {
-    id: crypto.randomUUID(),
-    title: checkTitle(input.title),
-    description: checkDescription(input.description ?? null),
-    priority: checkPriority(input.priority ?? "medium"),
-    dueAt,
-    rule,
-    timeZone,
-  };
+  // The id is chosen here so a repeating task can name itself as its series.
+  return { id: randomUUID(), title, description, priority, dueAt, rule, timeZone };
 }
 
 async function insertTask(

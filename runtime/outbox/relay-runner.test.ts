@@ -13,6 +13,8 @@ let sidecar: LocalSidecar;
 let dapr: DaprClient;
 let inFlight = 0;
 let maxInFlight = 0;
+/** While set, publish requests wait for it: a run "in progress" for as long as a test needs. */
+let gate: Promise<void> | undefined;
 
 beforeEach(async () => {
   await db.sql`delete from outbox`;
@@ -20,11 +22,13 @@ beforeEach(async () => {
   dapr = new DaprClient({ baseUrl: sidecar.url, log: silentLogger });
   inFlight = 0;
   maxInFlight = 0;
+  gate = undefined;
   // Counts publish requests in flight across all runs of the relay under test.
   const publishBulk = dapr.publishBulk.bind(dapr);
   dapr.publishBulk = async (...args) => {
     maxInFlight = Math.max(maxInFlight, ++inFlight);
     try {
+      await gate;
       return await publishBulk(...args);
     } finally {
       inFlight--;
@@ -55,7 +59,10 @@ describe("Relay", () => {
   });
 
   it("runs one at a time: kicks during a run queue exactly one more, which takes the late rows", async () => {
-    sidecar.faults.latencyMs = 150;
+    let open = () => {};
+    gate = new Promise((resolve) => {
+      open = resolve;
+    });
     const relay = new Relay(db.sql, dapr, { log: silentLogger, debounceMs: 0 });
     await commit("first");
     relay.kick();
@@ -66,7 +73,7 @@ describe("Relay", () => {
       if (n < late) await commit(`late-${n}`);
       relay.kick();
     }
-    expect(inFlight).toBe(1);
+    open();
     await relay.idle();
     expect(maxInFlight).toBe(1);
     expect(relay.stats).toMatchObject({ runs: 2, published: 1 + late, failed: 0 });
@@ -93,12 +100,17 @@ describe("Relay", () => {
   });
 
   it("ignores kicks after close, and close waits for the run in progress", async () => {
-    sidecar.faults.latencyMs = 100;
+    let open = () => {};
+    gate = new Promise((resolve) => {
+      open = resolve;
+    });
     const relay = new Relay(db.sql, dapr, { log: silentLogger, debounceMs: 0 });
     await commit("task-1");
     relay.kick();
     await expect.poll(() => inFlight).toBe(1);
-    await relay.close();
+    const closed = relay.close();
+    setTimeout(open, 50);
+    await closed;
     expect(inFlight).toBe(0);
     expect(relay.stats.published).toBe(1);
     await commit("task-2");

@@ -1,13 +1,48 @@
 /**
- * The "right after commit" relay of one process: `kick()` is the `onEventsCommitted` hook, so events
- * leave as soon as their transaction commits instead of at the backstop job's next tick. Kicks are
- * coalesced: a burst of commits costs one run, at most one run is in progress, and a kick during a run
- * queues exactly one more (the rows it announced may have been committed after that run's claim).
- * Failures never reach the caller: the rows stay in the outbox and the backstop job retries them.
+ * Running the relay repeatedly. `drainOutbox` runs batches until nothing more is ready; the backstop
+ * job and each kick use it. `Relay` is the "right after commit" relay of one process: `kick()` is the
+ * `onEventsCommitted` hook, so events leave as soon as their transaction commits instead of at the
+ * backstop job's next tick. Kicks are coalesced: a burst of commits costs one run, at most one run is
+ * in progress, and a kick during a run queues exactly one more (the rows it announced may have been
+ * committed after that run's claim). Failures never reach the caller: the rows stay in the outbox and
+ * the backstop job retries them.
  */
 import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
-import { type DrainOptions, drainOutbox, type RelayResult } from "./relay.js";
+import { type RelayOptions, type RelayResult, relayOutbox } from "./relay.js";
+
+export interface DrainOptions extends RelayOptions {
+  /** Stop starting new batches after this long. Default 5000. */
+  budgetMs?: number;
+}
+
+export interface DrainResult extends RelayResult {
+  /** The budget ran out with full batches still coming: there is probably more to publish. */
+  more: boolean;
+}
+
+/**
+ * Runs batches until one comes back short (nothing more is ready), something fails (the backoff takes
+ * over from there), nothing could be published (the rest is held by other relays), or the budget is spent.
+ */
+export async function drainOutbox(
+  sql: Sql,
+  dapr: DaprClient,
+  options: DrainOptions = {},
+): Promise<DrainResult> {
+  const batchSize = options.batchSize ?? 100;
+  const deadline = performance.now() + (options.budgetMs ?? 5_000);
+  const total: DrainResult = { published: 0, failed: 0, deferred: 0, more: false };
+  for (;;) {
+    const batch = await relayOutbox(sql, dapr, { ...options, batchSize });
+    total.published += batch.published;
+    total.failed += batch.failed;
+    total.deferred += batch.deferred;
+    const claimed = batch.published + batch.failed + batch.deferred;
+    if (claimed < batchSize || batch.failed > 0 || batch.published === 0) return total;
+    if (performance.now() >= deadline) return { ...total, more: true };
+  }
+}
 
 export interface RelayRunnerOptions extends DrainOptions {
   /** How long a kick waits for more commits before running. Default 5 ms. */

@@ -9,7 +9,8 @@ import { DaprClient } from "../dapr/client.js";
 import { type LocalSidecar, startSidecar } from "../dev/sidecar.js";
 import { silentLogger } from "../log.js";
 import { enqueueEvents } from "./enqueue.js";
-import { drainOutbox, relayOutbox } from "./relay.js";
+import { relayOutbox } from "./relay.js";
+import { drainOutbox } from "./relay-runner.js";
 
 const db = useTestDb("outbox-relay");
 const embedded = inject("databaseIsEmbedded");

@@ -3,16 +3,19 @@
  * batch with `FOR UPDATE SKIP LOCKED` and holds those row locks, in one transaction, across the publish
  * calls, so several relays (replicas, the after-commit kick and the backstop job) never publish the same
  * row at once, and a crash before commit leaves the rows to be published again: at-least-once, with the
- * row id as CloudEvent id for consumers to de-duplicate on. The price is a transaction open for one
- * round trip per wave (see below) to the sidecar, bounded by DAPR_TIMEOUT_MS: keep batches short.
+ * row id as CloudEvent id for consumers to de-duplicate on. The price is a transaction (and, on the
+ * embedded single-session database, the process's only connection) held for one sidecar round trip
+ * per wave (see below), each bounded by DAPR_TIMEOUT_MS: keep batches short.
  *
  * Order per partition key (a task's events, within one topic) is kept three ways:
  * - a bulk request carries at most one row per key ("waves"), so a broker that refuses one entry
  *   cannot let the next entry of that key through ahead of it; after a failure the key's later rows
  *   wait, untouched;
  * - a row is not claimed while an earlier row of its key waits for a retry (`next_attempt_at` ahead);
- * - a claimed row whose key has an earlier row this run did not claim (locked by another relay, or
- *   not yet visible) is left for a later run ("deferred").
+ * - a claimed row whose key has an earlier row this run did not claim (another relay holds it) is
+ *   left for a later run ("deferred").
+ * Order is seq order, i.e. insert order; writes to one task are serialised by its row lock, so its
+ * events also commit in seq order.
  */
 import type { Sql, TransactionSql } from "postgres";
 import type { CloudEvent } from "../cloudevent.js";
@@ -199,37 +202,4 @@ async function publishWave(
 function shortError(message: string): string {
   const line = message.split("\n", 1)[0] ?? "";
   return line.length > ERROR_LENGTH ? `${line.slice(0, ERROR_LENGTH - 1)}…` : line;
-}
-
-export interface DrainOptions extends RelayOptions {
-  /** Stop starting new batches after this long. Default 5000. */
-  budgetMs?: number;
-}
-
-export interface DrainResult extends RelayResult {
-  /** The budget ran out with full batches still coming: there is probably more to publish. */
-  more: boolean;
-}
-
-/**
- * Runs batches until one comes back short (nothing more is ready), something fails (the backoff takes
- * over from there), nothing could be published (the rest is held by other relays), or the budget is spent.
- */
-export async function drainOutbox(
-  sql: Sql,
-  dapr: DaprClient,
-  options: DrainOptions = {},
-): Promise<DrainResult> {
-  const batchSize = options.batchSize ?? 100;
-  const deadline = performance.now() + (options.budgetMs ?? 5_000);
-  const total: DrainResult = { published: 0, failed: 0, deferred: 0, more: false };
-  for (;;) {
-    const batch = await relayOutbox(sql, dapr, { ...options, batchSize });
-    total.published += batch.published;
-    total.failed += batch.failed;
-    total.deferred += batch.deferred;
-    const claimed = batch.published + batch.failed + batch.deferred;
-    if (claimed < batchSize || batch.failed > 0 || batch.published === 0) return total;
-    if (performance.now() >= deadline) return { ...total, more: true };
-  }
 }

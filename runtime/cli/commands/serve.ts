@@ -12,14 +12,17 @@ export const serve: Command = {
   help: `Usage: taskbeat serve --group <group>
 
 Runs one function group (a folder of functions/, one Dapr app-id) on PORT, talking to the daprd
-sidecar on DAPR_HTTP_PORT. Registers the group's jobs from JOBS_DIR once the sidecar is up.
+sidecar on DAPR_HTTP_PORT. With DATABASE_URL, applies pending migrations before listening (replicas
+take turns under an advisory lock) and publishes outbox rows right after each commit. Registers the
+group's jobs from JOBS_DIR once the sidecar is up.
 
 Options:
   --group <group>   the function group (default: FUNCTION_GROUP)
 
 Environment:
   PORT (3000), HOST (all interfaces), DAPR_HTTP_PORT (3500), DAPR_API_TOKEN, APP_API_TOKEN,
-  DATABASE_URL, SHUTDOWN_GRACE_MS (10000), LOG_LEVEL (info), JOBS_DIR (jobs)`,
+  DATABASE_URL, DATABASE_POOL_MAX (10), MCP_ALLOWED_HOSTS, SHUTDOWN_GRACE_MS (10000),
+  LOG_LEVEL (info), JOBS_DIR (jobs)`,
 
   async run(argv) {
     const { values } = parseOptions(argv, { group: { type: "string" } });
