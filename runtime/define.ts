@@ -19,6 +19,8 @@ export interface BaseContext {
   log: Logger;
   /** Aborted when the process is shutting down past its grace period. */
   signal: AbortSignal;
+  /** Tell the outbox relay that a transaction committed events, so they go out now, not at its next tick. */
+  onEventsCommitted: () => void;
 }
 
 export interface SubscriptionContext extends BaseContext {

@@ -229,7 +229,7 @@ describe("taskbeat mcp", () => {
 });
 
 describe("taskbeat start", () => {
-  it("runs on an embedded database with no setup: MCP URL and a first-run token, data kept across restarts", async () => {
+  it("runs with no setup: embedded database, MCP URL and first-run token, events relayed after commit, data kept", async () => {
     const home = await tempHome();
     const env = {
       TASKBEAT_HOME: home,
@@ -263,19 +263,26 @@ describe("taskbeat start", () => {
 
       for (const bearer of [token, another]) expect(await listTools(mcpUrl, bearer)).toContain("add_task");
 
-      // A tool's event leaves right after its commit (the relay's kick), well before the 10 s backstop job.
+      // A tool's event is published right after its commit (the relay's kick): refused here by the
+      // sidecar, it stays in the outbox, and the relay-outbox job publishes it once its backoff is over.
+      const faults = await fetch(`http://127.0.0.1:${env.DAPR_HTTP_PORT}/v1.0-dev/faults`, {
+        method: "POST",
+        body: JSON.stringify({ failNextPublishes: 1 }),
+      });
+      expect(faults.status).toBe(200);
       const client = await connectMcp(mcpUrl, token);
       const added = await client.callTool({ name: "add_task", arguments: { title: "Buy milk" } });
       await client.close();
       expect(added.isError).toBeFalsy();
       const announced = JSON.parse(readFileSync(join(home, "database.json"), "utf8")) as { url: string };
       const sql = postgres(announced.url, { max: 1, onnotice: () => {} });
+      const outbox = () =>
+        sql<{ attempts: number; last_error: string | null }[]>`select attempts, last_error from outbox`;
       try {
         await expect
-          .poll(async () => (await sql<{ n: number }[]>`select count(*)::int as n from outbox`)[0]?.n, {
-            timeout: 3_000,
-          })
-          .toBe(0);
+          .poll(outbox, { timeout: 3_000 })
+          .toEqual([{ attempts: 1, last_error: expect.stringMatching(/injected fault/) }]);
+        await expect.poll(outbox, { timeout: 15_000, interval: 250 }).toEqual([]);
       } finally {
         await sql.end();
       }

@@ -34,7 +34,7 @@ export type Tx = TransactionSql;
  * transaction, so a write and its events commit together or not at all.
  */
 export async function transact<T>(
-  ctx: DomainContext,
+  ctx: Pick<DomainContext, "sql" | "onEventsCommitted">,
   work: (tx: Tx, emit: (event: NewOutboxEvent) => void) => Promise<T>,
 ): Promise<T> {
   let emitted = 0;

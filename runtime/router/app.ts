@@ -44,7 +44,13 @@ export function createApp(options: AppOptions): Hono {
       throw new Error(`unknown function group "${group}" (known: ${knownGroups(registry)})`);
   }
   const served = groups.map((group) => registry[group] as NonNullable<Registry[string]>);
-  const base: BaseContext = { sql: options.sql, dapr: options.dapr, log, signal: lifecycle.signal };
+  const base: BaseContext = {
+    sql: options.sql,
+    dapr: options.dapr,
+    log,
+    signal: lifecycle.signal,
+    onEventsCommitted: options.onEventsCommitted ?? (() => {}),
+  };
   const app = new Hono();
 
   mountHealth(app, lifecycle, metrics, options.readiness ?? []);
