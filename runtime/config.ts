@@ -80,6 +80,23 @@ const EnvSchema = v.object({
   DAPR_WAIT_MS: milliseconds(60_000),
   /** Where the job specs live; mount a ConfigMap here to change schedules without a new image. */
   JOBS_DIR: v.optional(v.string(), "jobs"),
+  // --- mail (functions/email, runtime/mail) ---
+  /**
+   * The SMTP server reminders go out through, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when
+   * offered) or `smtps://…:465`; a pooled connection. Unset: messages are written as `.eml` files under
+   * `<TASKBEAT_HOME>/mail/` instead, which is what `taskbeat start` wants.
+   */
+  SMTP_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.url("must be a URL such as smtp://user:pass@host:587"),
+      v.check((url) => /^smtps?:\/\//i.test(url), "must start with smtp:// or smtps://"),
+    ),
+  ),
+  /** The From address of reminder mail, e.g. `taskbeat <reminders@example.com>`; required with SMTP_URL. */
+  MAIL_FROM: optionalText,
+  /** Connection, greeting and socket-inactivity timeout of the SMTP client. */
+  SMTP_TIMEOUT_MS: milliseconds(10_000),
 });
 
 export type Config = v.InferOutput<typeof EnvSchema>;

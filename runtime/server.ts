@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Sql } from "postgres";
+import { notificationReadiness } from "../functions/notification/_readiness.js";
 import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
@@ -17,6 +18,7 @@ import { migrate } from "./db/migrate.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
 import type { Logger } from "./log.js";
+import { closeMailer, configureMailer } from "./mail/mailer.js";
 import { RuntimeMetrics } from "./metrics.js";
 import { Relay } from "./outbox/relay-runner.js";
 import type { Registry } from "./registry.js";
@@ -56,6 +58,9 @@ export interface RunningApp {
 
 export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   const { config, registry, groups, log } = options;
+  // mail: the process's mailer for functions/email (SMTP_URL, else .eml files); first, as a bad
+  // SMTP_URL/MAIL_FROM is a configuration error and nothing is open yet.
+  const mailer = configureMailer(config, log);
   const sql = createSql({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   const dapr = createDaprClient(config, log);
   if (config.DATABASE_URL) {
@@ -80,6 +85,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       ? [{ name: "database", check: (s: AbortSignal) => databaseReachable(sql, s) }]
       : []),
     ...(options.readiness ?? []),
+    // Readiness hook (notification group): check-due-tasks' last run, where this process serves the group.
+    ...(groups.includes("notification") ? [notificationReadiness(dapr)] : []),
   ];
   const app = createApp({
     registry,
@@ -107,7 +114,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   server.on("error", (error) => log.error("http server error", { error }));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
-  log.info("listening", { url, host, groups });
+  log.info("listening", { url, host, groups, mail: mailer.description });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -128,6 +135,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       // Its transaction must end before the pool does; rows it did not get to stay for the next start.
       await relay?.close();
       await sql.end({ timeout: 1 });
+      await closeMailer(); // mail: ends pooled SMTP connections
       log.info("stopped");
     })();
     return closing;

@@ -114,6 +114,8 @@ describe("the backend's MCP server", () => {
     }
     for (const destructive of ["delete_task", "delete_tag", "delete_category", "cancel_reminder"]) {
       expect(byName.get(destructive)?.annotations?.destructiveHint, destructive).toBe(true);
+      // Deleting twice deletes nothing more: the second call only answers NOT_FOUND.
+      expect(byName.get(destructive)?.annotations?.idempotentHint, destructive).toBe(true);
     }
   });
 

@@ -27,14 +27,3 @@ export const colorField = (on: "create" | "update") =>
         : "A new colour as #RRGGBB (e.g. #1E90FF); null removes it; omit to keep it.",
     ),
   );
-
-export const pageFields = (items: string) => ({
-  limit: v.pipe(
-    v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100, "At most 100 per page.")), 50),
-    v.description(`How many ${items} to return, 1–100 (default 50).`),
-  ),
-  cursor: v.pipe(
-    v.optional(v.string()),
-    v.description("The nextCursor of the previous page; omit for the first page."),
-  ),
-});

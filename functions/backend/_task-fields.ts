@@ -51,17 +51,6 @@ export const taskFields = (clears: boolean) => {
   };
 };
 
-export const pageFields = (items: string) => ({
-  limit: v.pipe(
-    v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
-    v.description(`How many ${items} to return, 1–100 (default 50).`),
-  ),
-  cursor: v.pipe(
-    v.optional(v.string()),
-    v.description("The nextCursor of the previous page, to get the next one; omit for the first page."),
-  ),
-});
-
 export const TaskOutput = v.object({ task: TaskSchema });
 
 export const TaskPageOutput = v.object({

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { expect, it } from "vitest";
+import { expect, inject, it } from "vitest";
 import { TOPICS } from "../../runtime/outbox/enqueue.js";
 import { useTestDb } from "../../test/support/db.js";
 import {
@@ -10,8 +10,10 @@ import {
   outboxEvents,
   tagTask,
 } from "../../test/support/label-fixtures.js";
+import { whileWaiting } from "../../test/support/locks.js";
 import tool from "./add_tag_to_task.tool.js";
 import create from "./create_tag.tool.js";
+import remove from "./remove_tag_from_task.tool.js";
 
 const db = useTestDb("tool-add_tag_to_task");
 
@@ -54,3 +56,22 @@ it("answers TASK_NOT_FOUND, TAG_NOT_FOUND and TOO_MANY_TAGS", async () => {
     code: "TOO_MANY_TAGS",
   });
 });
+
+it.runIf(!inject("databaseIsEmbedded"))(
+  "takes the tag's lock before the task's (label rows first, as every writer does)",
+  async () => {
+    const ctx = contextFor(db.sql, await insertUser(db.sql));
+    const task = await insertTask(db.sql, ctx.user, { title: "Pay rent" });
+    const tag = await call(create, ctx, { name: "money" });
+    for (const change of [tool, remove]) {
+      const { blocked, meanwhile } = await whileWaiting(
+        db.sql,
+        (tx) => tx`select 1 from tags where id = ${tag.id} for update`,
+        () => call(change, ctx, { task_id: task, tag_id: tag.id }),
+        (tx) => tx`update tasks set title = 'Pay the rent' where id = ${task}`,
+      );
+      expect(meanwhile).toBeUndefined();
+      expect((await blocked).task.title).toBe("Pay the rent");
+    }
+  },
+);

@@ -4,6 +4,7 @@ import type { ToolContext } from "../../runtime/domain/context.js";
 import { addTagToTask, MAX_TAGS_PER_TASK } from "../../runtime/domain/task-tags.js";
 import { TaskSchema } from "../../runtime/domain/task-view.js";
 import { idField } from "./_label-fields.js";
+import { taskIdField } from "./_task-fields.js";
 import { tagsSummary } from "./_task-tags-summary.js";
 
 export default defineTool({
@@ -13,7 +14,7 @@ export default defineTool({
     `already has changes nothing, so it is safe to repeat. A task carries at most ${MAX_TAGS_PER_TASK} tags ` +
     "(TOO_MANY_TAGS). Returns the task with its tags. Fails with TASK_NOT_FOUND or TAG_NOT_FOUND for unknown ids.",
   input: v.object({
-    task_id: v.pipe(v.string(), v.description("The task's id.")),
+    task_id: taskIdField(),
     tag_id: idField("tag"),
   }),
   output: v.object({ task: TaskSchema }),

@@ -158,6 +158,17 @@ describe("add_task", () => {
         /No category/,
       ],
       [{ title: "ok", tag_ids: ["nope"] }, "TAG_NOT_FOUND", /No tag with id nope/],
+      [{ title: "ok", due_date: "0099-12-31" }, "INVALID_DUE_DATE", /years 1900 to 9999/],
+      [
+        { title: "ok", due_date: "2099-01-01", recurrence_rule: "FREQ=YEARLY;BYMONTH=1;BYDAY=53MO" },
+        "INVALID_RECURRENCE_RULE",
+        /has no occurrence after the due date/,
+      ],
+      [
+        { title: "ok", due_date: "2099-01-01", recurrence_rule: "FREQ=DAILY;UNTIL=20000101" },
+        "INVALID_RECURRENCE_RULE",
+        /has no occurrence after the due date/,
+      ],
     ])("%# → %s", async (input, code, message) => {
       const { ctx } = await setup();
       const before = [await countRows(db.sql, "tasks"), await countRows(db.sql, "outbox")];

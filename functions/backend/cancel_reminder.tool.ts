@@ -6,7 +6,8 @@ import { cancelReminder, ReminderSchema } from "../../runtime/domain/reminders.j
 export default defineTool({
   name: "cancel_reminder",
   description:
-    "Cancel a pending reminder so it is never sent. Cancelling one that is already cancelled changes " +
+    "Cancel a pending reminder so it is never sent; it stays cancelled when the task's due date moves or the " +
+    "task is reopened. Cancelling one that is already cancelled changes " +
     "nothing; one already sent cannot be cancelled (VALIDATION_ERROR). Fails with REMINDER_NOT_FOUND for " +
     "an unknown id (see list_reminders).",
   input: v.object({

@@ -12,7 +12,14 @@ export default defineTool({
     "already deleted).",
   input: v.object({ task_id: taskIdField() }),
   output: TaskOutput,
-  annotations: { title: "Delete task", readOnlyHint: false, destructiveHint: true, openWorldHint: false },
+  annotations: {
+    title: "Delete task",
+    readOnlyHint: false,
+    destructiveHint: true,
+    // A second call deletes nothing more (it answers TASK_NOT_FOUND), as with delete_tag and delete_category.
+    idempotentHint: true,
+    openWorldHint: false,
+  },
   handle: async ({ task_id }, ctx: ToolContext) => ({ task: await deleteTask(ctx, task_id) }),
   summarize: ({ task }) => `Deleted task “${task.title}”.`,
 });

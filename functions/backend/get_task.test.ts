@@ -26,4 +26,10 @@ describe("get_task", () => {
       expect(error.message).toBe(`No task with id ${id} exists for you.`);
     }
   });
+
+  it("echoes at most 64 characters of a long id", async () => {
+    const ctx = contextFor(db.sql, await insertUser(db.sql));
+    const error = await expectCode(call(getTask, ctx, { task_id: "x".repeat(10_000) }), "TASK_NOT_FOUND");
+    expect(error.message).toBe(`No task with id ${"x".repeat(64)}… exists for you.`);
+  });
 });

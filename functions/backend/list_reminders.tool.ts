@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../../runtime/domain/context.js";
 import { listReminders, ReminderSchema } from "../../runtime/domain/reminders.js";
-import { pageFields } from "./_task-fields.js";
+import { pageFields } from "./_page-fields.js";
 
 export default defineTool({
   name: "list_reminders",

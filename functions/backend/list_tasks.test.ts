@@ -1,3 +1,4 @@
+import type * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { User } from "../../runtime/domain/context.js";
 import { useTestDb } from "../../test/support/db.js";
@@ -8,7 +9,7 @@ import listTasks from "./list_tasks.tool.js";
 
 const db = useTestDb("list_tasks");
 
-type ListInput = Parameters<typeof listTasks.handle>[0];
+type ListInput = v.InferInput<typeof listTasks.input>;
 
 /** Every page of a listing, following nextCursor; fails on a repeated id. */
 async function allPages(user: User, input: Omit<ListInput, "cursor">): Promise<string[]> {
@@ -135,10 +136,47 @@ describe("list_tasks", () => {
       call(listTasks, ctx, { cursor: nextCursor as string, sort_by: "due" }),
       "VALIDATION_ERROR",
     );
-    expect(mixed.message).toMatch(/another sort order/);
+    expect(mixed.message).toBe("This cursor belongs to a different query; start again without it.");
     const forged = Buffer.from(
       JSON.stringify({ l: "tasks:created:desc", k: ["'; drop"], id: crypto.randomUUID() }),
     ).toString("base64url");
     await expectCode(call(listTasks, ctx, { cursor: forged }), "VALIDATION_ERROR");
+  });
+
+  it("refuses a cursor with other filters than the ones it was made for, and takes it with the same", async () => {
+    const user = await crowd();
+    const ctx = contextFor(db.sql, user);
+    const query = { status: "pending", priority: "high", due_before: "2099-01-04", limit: 2 } as const;
+    const first = await call(listTasks, ctx, query);
+    const cursor = first.nextCursor as string;
+    expect(cursor).not.toBeNull();
+    const others: ListInput[] = [
+      { status: "all" },
+      { priority: "low" },
+      { due_before: "2099-01-05" },
+      { due_after: "2099-01-01" },
+      { category_id: crypto.randomUUID() },
+      { tag_ids: [crypto.randomUUID()] },
+      { sort_by: "due" },
+      { order: "asc" },
+    ];
+    for (const other of others) {
+      const error = await expectCode(
+        call(listTasks, ctx, { ...query, ...other, cursor }),
+        "VALIDATION_ERROR",
+      );
+      expect(error.message, JSON.stringify(other)).toBe(
+        "This cursor belongs to a different query; start again without it.",
+      );
+    }
+    // The same query spelt differently is the same query.
+    const next = await call(listTasks, ctx, {
+      ...query,
+      priority: " HIGH",
+      due_before: "2099-01-04T23:59:59Z",
+      cursor,
+    });
+    expect(next.tasks.map((t) => t.id)).not.toContain(first.tasks[0]?.id);
+    expect(next.tasks.length).toBeGreaterThan(0);
   });
 });

@@ -2,7 +2,8 @@ import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../../runtime/domain/context.js";
 import { listTasks, TASK_SORTS, TASK_STATUSES } from "../../runtime/domain/tasks-query.js";
-import { DATE_RULE, pageFields, TaskPageOutput } from "./_task-fields.js";
+import { pageFields } from "./_page-fields.js";
+import { DATE_RULE, TaskPageOutput } from "./_task-fields.js";
 
 const optional = <T extends v.GenericSchema>(schema: T, description: string) =>
   v.pipe(v.optional(schema), v.description(description));

@@ -4,6 +4,7 @@ import type { ToolContext } from "../../runtime/domain/context.js";
 import { removeTagFromTask } from "../../runtime/domain/task-tags.js";
 import { TaskSchema } from "../../runtime/domain/task-view.js";
 import { idField } from "./_label-fields.js";
+import { taskIdField } from "./_task-fields.js";
 import { tagsSummary } from "./_task-tags-summary.js";
 
 export default defineTool({
@@ -13,7 +14,7 @@ export default defineTool({
     "task does not have changes nothing, so it is safe to repeat. Returns the task with its remaining tags. " +
     "Fails with TASK_NOT_FOUND or TAG_NOT_FOUND for unknown ids.",
   input: v.object({
-    task_id: v.pipe(v.string(), v.description("The task's id.")),
+    task_id: taskIdField(),
     tag_id: idField("tag"),
   }),
   output: v.object({ task: TaskSchema }),

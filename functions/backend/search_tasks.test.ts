@@ -98,4 +98,18 @@ describe("search_tasks", () => {
     const stranger = await setup();
     expect((await call(searchTasks, stranger.ctx, { query: "secret" })).tasks).toEqual([]);
   });
+
+  it("refuses a cursor from another query or status", async () => {
+    const { ctx } = await setup();
+    for (const title of ["report one", "report two", "report three"]) await call(addTask, ctx, { title });
+    const first = await call(searchTasks, ctx, { query: "report", limit: 1 });
+    const cursor = first.nextCursor as string;
+    for (const other of [{ query: "one" }, { query: "report", status: "pending" as const }]) {
+      const error = await expectCode(call(searchTasks, ctx, { ...other, cursor }), "VALIDATION_ERROR");
+      expect(error.message).toBe("This cursor belongs to a different query; start again without it.");
+    }
+    const next = await call(searchTasks, ctx, { query: " report ", status: "all", limit: 1, cursor });
+    expect(next.tasks).toHaveLength(1);
+    expect(next.tasks[0]?.id).not.toBe(first.tasks[0]?.id);
+  });
 });

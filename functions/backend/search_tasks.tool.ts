@@ -3,7 +3,8 @@ import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../../runtime/domain/context.js";
 import { TASK_STATUSES } from "../../runtime/domain/tasks-query.js";
 import { MAX_QUERY, searchTasks } from "../../runtime/domain/tasks-search.js";
-import { pageFields, TaskPageOutput } from "./_task-fields.js";
+import { pageFields } from "./_page-fields.js";
+import { TaskPageOutput } from "./_task-fields.js";
 
 export default defineTool({
   name: "search_tasks",

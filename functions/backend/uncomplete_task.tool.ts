@@ -7,8 +7,9 @@ import { TaskOutput, taskIdField } from "./_task-fields.js";
 export default defineTool({
   name: "uncomplete_task",
   description:
-    "Reopen a completed task (undo complete_task). If it is due in the future its default reminder is " +
-    "scheduled again. Reopening an open task changes nothing. Returns the task. Fails with TASK_NOT_FOUND.",
+    "Reopen a completed task (undo complete_task). The reminders completing it cancelled come back if their " +
+    "time is still ahead; ones the person cancelled do not. Reopening an open task changes nothing. Returns " +
+    "the task. Fails with TASK_NOT_FOUND.",
   input: v.object({ task_id: taskIdField() }),
   output: TaskOutput,
   annotations: {

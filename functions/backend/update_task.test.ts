@@ -1,6 +1,7 @@
 import * as v from "valibot";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
+import { whileWaiting } from "../../test/support/locks.js";
 import {
   call,
   contextFor,
@@ -197,6 +198,48 @@ describe("update_task", () => {
     expect(tags.map((row) => row.tag_id)).toEqual([tagIds[0]]);
     expect(await countRows(db.sql, "outbox")).toBe(outbox);
   });
+
+  it("refuses a rule that never happens from the due date on, whether set, kept or moved past", async () => {
+    const { ctx, task } = await setup();
+    for (const rule of ["FREQ=YEARLY;BYMONTH=1;BYDAY=53MO", "FREQ=DAILY;UNTIL=20990101"]) {
+      const error = await expectCode(
+        call(updateTask, ctx, { task_id: task.id, recurrence_rule: rule }),
+        "INVALID_RECURRENCE_RULE",
+      );
+      expect(error.message).toMatch(/has no occurrence after the due date/);
+    }
+    await call(updateTask, ctx, { task_id: task.id, recurrence_rule: "FREQ=DAILY;UNTIL=20991231" });
+    await expectCode(
+      call(updateTask, ctx, { task_id: task.id, due_date: "2100-01-05" }),
+      "INVALID_RECURRENCE_RULE",
+    );
+    await expectCode(
+      call(updateTask, ctx, {
+        task_id: task.id,
+        recurrence_rule: "FREQ=DAILY;UNTIL=20991231",
+        due_date: "2100-01-05",
+      }),
+      "INVALID_RECURRENCE_RULE",
+    );
+    const { task: moved } = await call(updateTask, ctx, { task_id: task.id, due_date: "2099-12-30T10:00" });
+    expect(moved.recurrence_rule).toBe("FREQ=DAILY;UNTIL=20991231");
+  });
+
+  it.runIf(!inject("databaseIsEmbedded"))(
+    "takes the category's lock before the task's, so it cannot deadlock with delete_category",
+    async () => {
+      const { ctx, task, categoryId } = await setup();
+      // What delete_category does: the category FOR UPDATE, then its delete sets the task's category_id.
+      const { blocked, meanwhile } = await whileWaiting(
+        db.sql,
+        (tx) => tx`select 1 from categories where id = ${categoryId} for update`,
+        () => call(updateTask, ctx, { task_id: task.id, category_id: categoryId }),
+        (tx) => tx`delete from categories where id = ${categoryId}`,
+      );
+      expect(meanwhile).toBeUndefined();
+      await expectCode(blocked, "CATEGORY_NOT_FOUND");
+    },
+  );
 
   it("refuses fields it does not have, like completed, at the schema", () => {
     const result = v.safeParse(updateTask.input, { task_id: "x", completed: true });

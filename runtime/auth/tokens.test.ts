@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import { authenticate, createUser, findUserByEmail, issueToken, UserError } from "./tokens.js";
 
@@ -40,6 +40,25 @@ describe("createUser", () => {
       code: "INVALID_TIME_ZONE",
       message: expect.stringContaining("IANA"),
     });
+  });
+
+  it("refuses an offset even where Intl takes one as a zone (Node ≥ 22), as PostgreSQL would invert it", async () => {
+    const RealFormat = Intl.DateTimeFormat;
+    // Node 20's Intl refuses "+01:00" itself; this stands in for a newer one that accepts it.
+    const spy = vi.spyOn(Intl, "DateTimeFormat").mockImplementation(((
+      locale?: Intl.LocalesArgument,
+      options?: Intl.DateTimeFormatOptions,
+    ) => {
+      if (options?.timeZone === "+01:00") return { resolvedOptions: () => ({ timeZone: "+01:00" }) };
+      return new RealFormat(locale, options);
+    }) as unknown as typeof Intl.DateTimeFormat);
+    try {
+      await expect(
+        createUser(db.sql, { email: "offset@example.com", timeZone: "+01:00" }),
+      ).rejects.toMatchObject({ code: "INVALID_TIME_ZONE", message: expect.stringContaining("IANA") });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("refuses a malformed email and an overlong display name", async () => {

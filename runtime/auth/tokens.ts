@@ -6,6 +6,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Sql } from "postgres";
 import type { User } from "../domain/context.js";
+import { checkTimeZone } from "../domain/dates.js";
+import { DomainError, isUniqueViolation } from "../domain/errors.js";
 
 /** Marks taskbeat tokens, so a secret scanner or a person can tell what a leaked string is. */
 export const TOKEN_PREFIX = "tb_";
@@ -93,7 +95,7 @@ export async function createUser(sql: Sql, input: NewUser): Promise<User> {
     return toUser(row as UserRow);
   } catch (error) {
     // The unique index is on lower(email), so this also catches a differently-cased duplicate.
-    if ((error as { code?: unknown }).code === "23505") {
+    if (isUniqueViolation(error)) {
       throw new UserError("EMAIL_TAKEN", `A user with the email ${email} already exists.`);
     }
     throw error;
@@ -117,14 +119,15 @@ function normaliseEmail(raw: string): string {
 }
 
 /**
- * The zone's canonical IANA name ("europe/paris" → "Europe/Paris"). Intl knows the same tz database
- * as PostgreSQL; it rejects offsets like "+01:00", which matters because PostgreSQL would read such
- * a string with the POSIX sign, i.e. inverted.
+ * The zone's canonical IANA name ("europe/paris" → "Europe/Paris"), by the same rule as a task's zone
+ * (domain/dates.ts): offsets like "+01:00" are refused even where Intl takes them (Node ≥ 22), because
+ * PostgreSQL reads such a string with the POSIX sign, i.e. inverted.
  */
 function canonicalTimeZone(zone: string): string {
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone.trim() }).resolvedOptions().timeZone;
-  } catch {
+    return checkTimeZone(zone);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
     throw new UserError(
       "INVALID_TIME_ZONE",
       `"${zone}" is not an IANA time zone; use a name like "Europe/Paris" or "America/New_York".`,

@@ -49,7 +49,7 @@ export const createCategory = (
 
 export async function listCategories(
   ctx: DomainContext,
-  page: { limit: number; cursor?: string | undefined },
+  page: { limit?: number | undefined; cursor?: string | undefined },
 ) {
   const { items, nextCursor } = await listLabels(CATEGORY, ctx, page);
   return { categories: items, nextCursor };

@@ -15,6 +15,18 @@ const codeOf = (fn: () => unknown) => {
 };
 
 describe("parseDateInput", () => {
+  it("refuses years outside 1900–9999 rather than reading 0099 as 1999", () => {
+    for (const text of ["0099-12-31", "0001-01-01T09:00Z", "1899-12-31T23:59:59+01:00"]) {
+      expect(
+        codeOf(() => read(text)),
+        text,
+      ).toBe("INVALID_DUE_DATE");
+    }
+    expect(() => read("0050-06-01")).toThrow(/years 1900 to 9999/);
+    expect(read("1900-01-01T00:00Z")).toBe("1900-01-01T00:00:00.000Z");
+    expect(read("9999-12-31T12:00Z")).toBe("9999-12-31T12:00:00.000Z");
+  });
+
   it("takes an offset or Z as given", () => {
     expect(read("2025-01-15T17:00:00-05:00", "Europe/Berlin")).toBe("2025-01-15T22:00:00.000Z");
     expect(read("2025-01-15T17:00:00Z", "Europe/Berlin")).toBe("2025-01-15T17:00:00.000Z");

@@ -139,7 +139,7 @@ export interface DateInputOptions {
   requireTime?: boolean;
 }
 
-/** Reads an ISO 8601 date or date-time; anything else is INVALID_DUE_DATE with a sentence. */
+/** Reads an ISO 8601 date or date-time (1900–9999); anything else is INVALID_DUE_DATE with a sentence. */
 export function parseDateInput(text: string, options: DateInputOptions): Date {
   const { field, timeZone } = options;
   const match = ISO.exec(text.trim());
@@ -151,6 +151,10 @@ export function parseDateInput(text: string, options: DateInputOptions): Date {
     );
   if (!match) throw unreadable();
   const [, y, mo, d, h, mi, s, frac, offset] = match;
+  // Date.UTC reads years 0–99 as 1900–1999; nothing is due that long ago anyway (and \d{4} stops at 9999).
+  if (Number(y) < 1900) {
+    throw new DomainError("INVALID_DUE_DATE", `${field} "${clip(text)}" is not in the years 1900 to 9999.`);
+  }
   const wall: WallTime = {
     year: Number(y),
     month: Number(mo),

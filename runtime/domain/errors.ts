@@ -27,11 +27,14 @@ export class DomainError extends Error {
   }
 }
 
+/** Longest id echoed back: a UUID is 36 characters, anything a model sends may be megabytes. */
+const MAX_ECHOED_ID = 64;
+
 /** Another user's object and a missing one look the same, on purpose. */
 export const notFound = (kind: "task" | "category" | "tag" | "reminder", id: string) =>
   new DomainError(
     `${kind.toUpperCase()}_NOT_FOUND` as DomainErrorCode,
-    `No ${kind} with id ${id} exists for you.`,
+    `No ${kind} with id ${id.length > MAX_ECHOED_ID ? `${id.slice(0, MAX_ECHOED_ID)}…` : id} exists for you.`,
   );
 
 /** Postgres unique_violation (23505) on a name index → DUPLICATE_NAME with a readable sentence. */

@@ -7,14 +7,12 @@ import type { Sql } from "postgres";
 import * as v from "valibot";
 import { type DomainContext, type Tx, transact } from "./context.js";
 import { DomainError, isUniqueViolation, notFound } from "./errors.js";
+import { parseId } from "./ids.js";
+import { checkLimit, decodeCursor, encodeCursor } from "./pages.js";
 
 /** The same rule as the table's check constraint, so a bad colour is a sentence, never a SQL error. */
 export const COLOR_PATTERN = /^#[0-9A-Fa-f]{6}$/;
 export const COLOR_RULE = "A colour must look like #RRGGBB (e.g. #1E90FF)";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids are UUIDs; anything else would make Postgres throw, and must instead look like a missing object. */
-export const isUuid = (id: string): boolean => UUID.test(id);
 
 export const LabelSchema = v.object({
   id: v.string(),
@@ -124,29 +122,29 @@ export async function createLabel(
 export async function listLabels(
   kind: LabelKind,
   ctx: DomainContext,
-  page: { limit: number; cursor?: string | undefined },
+  page: { limit?: number | undefined; cursor?: string | undefined },
 ): Promise<{ items: Label[]; nextCursor: string | null }> {
   const { sql } = ctx;
-  // Domain callers other than the tool (whose schema says 1–100) get the same bounds.
-  const limit = Math.min(Math.max(page.limit, 1), 100);
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const limit = checkLimit(page.limit);
+  const listing = { name: kind.table };
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, listing, ["text"]);
   const rows = await sql<(LabelRow & { sort_key: string })[]>`
     select id, name, color, created_at, updated_at, lower(name) as sort_key
     from ${sql(kind.table)}
     where user_id = ${ctx.user.id}
-      ${after ? sql`and (lower(name), id) > (${after[0]}, ${after[1]}::uuid)` : sql``}
+      ${after ? sql`and (lower(name), id) > (${after.keys[0] ?? ""}, ${after.id}::uuid)` : sql``}
     order by lower(name), id
     limit ${limit + 1}`;
   const pageRows = rows.slice(0, limit);
   const last = pageRows.at(-1);
-  const nextCursor = rows.length > limit && last ? encodeCursor(last.sort_key, last.id) : null;
+  const nextCursor = rows.length > limit && last ? encodeCursor(listing, [last.sort_key], last.id) : null;
   return { items: await withCounts(sql, kind, ctx.user.id, pageRows), nextCursor };
 }
 
 export async function updateLabel(
   kind: LabelKind,
   ctx: DomainContext,
-  id: string,
+  rawId: string,
   changes: LabelChanges,
 ): Promise<Label> {
   if (changes.name === undefined && changes.color === undefined) {
@@ -155,7 +153,8 @@ export async function updateLabel(
   const set: { name?: string; color?: string | null } = {};
   if (changes.name !== undefined) set.name = checkName(kind, changes.name);
   if (changes.color !== undefined) set.color = checkColor(changes.color);
-  if (!isUuid(id)) throw notFound(kind.kind, id);
+  const id = parseId(rawId);
+  if (id === undefined) throw notFound(kind.kind, rawId);
   const userId = ctx.user.id;
   return transact(ctx, async (tx) => {
     let rows: LabelRow[];
@@ -175,9 +174,10 @@ export async function updateLabel(
 export async function deleteLabel(
   kind: LabelKind,
   ctx: DomainContext,
-  id: string,
+  rawId: string,
 ): Promise<{ id: string; name: string; tasks_affected: number }> {
-  if (!isUuid(id)) throw notFound(kind.kind, id);
+  const id = parseId(rawId);
+  if (id === undefined) throw notFound(kind.kind, rawId);
   const userId = ctx.user.id;
   return transact(ctx, async (tx) => {
     // FOR UPDATE waits for (and then blocks) writes that reference the label, so the count is exact.
@@ -188,21 +188,4 @@ export async function deleteLabel(
     await tx`delete from ${tx(kind.table)} where id = ${id}`;
     return { id: row.id, name: row.name, tasks_affected: affected };
   });
-}
-
-function encodeCursor(sortKey: string, id: string): string {
-  return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {}
-  const [key, id] = Array.isArray(value) ? value : [];
-  if (typeof key === "string" && typeof id === "string" && isUuid(id)) return [key, id];
-  throw new DomainError(
-    "VALIDATION_ERROR",
-    "That cursor is not valid; list again without one to start over.",
-  );
 }

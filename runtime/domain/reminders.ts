@@ -10,10 +10,9 @@ import * as v from "valibot";
 import { type DomainContext, type Tx, transact } from "./context.js";
 import { parseDateInput } from "./dates.js";
 import { DomainError, notFound } from "./errors.js";
-import { isUuid } from "./labels.js";
-import { decodeCursor, encodeCursor, TIMESTAMP_FORMAT } from "./tasks-cursor.js";
+import { parseId } from "./ids.js";
+import { checkLimit, decodeCursor, encodeCursor, type Page, TIMESTAMP_FORMAT } from "./pages.js";
 import { checkTaskId } from "./tasks-input.js";
-import { checkLimit, type Page } from "./tasks-query.js";
 
 export const REMINDER_STATES = ["pending", "published", "sent", "cancelled", "failed"] as const;
 export const MAX_MINUTES_BEFORE = 40_320;
@@ -59,7 +58,7 @@ export interface ReminderRequest {
 }
 
 export async function setReminder(ctx: DomainContext, request: ReminderRequest): Promise<Reminder> {
-  const { task_id: taskId, remind_at: at, minutes_before: minutes } = request;
+  const { remind_at: at, minutes_before: minutes } = request;
   if ((at === undefined) === (minutes === undefined)) {
     throw new DomainError(
       "VALIDATION_ERROR",
@@ -75,7 +74,7 @@ export async function setReminder(ctx: DomainContext, request: ReminderRequest):
       `minutes_before must be a whole number from 0 to ${MAX_MINUTES_BEFORE}.`,
     );
   }
-  checkTaskId(taskId);
+  const taskId = checkTaskId(request.task_id);
   const userId = ctx.user.id;
   return transact(ctx, async (tx) => {
     // Taken before reading the due date, so an update_task moving it cannot slip in between.
@@ -146,11 +145,10 @@ export async function listReminders(
 ): Promise<Page<Reminder>> {
   const { sql, user } = ctx;
   const limit = checkLimit(query.limit);
-  const taskId = query.task_id;
-  const listing = taskId === undefined ? "reminders" : `reminders:${taskId}`;
+  const taskId = query.task_id === undefined ? undefined : checkTaskId(query.task_id);
+  const listing = { name: "reminders", query: taskId ?? null };
   const after = query.cursor && decodeCursor(query.cursor, listing, ["timestamp"]);
   if (taskId !== undefined) {
-    checkTaskId(taskId);
     const [task] = await sql`select 1 from tasks where id = ${taskId} and user_id = ${user.id}`;
     if (!task) throw notFound("task", taskId);
   }
@@ -168,9 +166,13 @@ export async function listReminders(
   };
 }
 
-/** Cancels a pending reminder; cancelling a cancelled one changes nothing, a sent one cannot be. */
-export async function cancelReminder(ctx: DomainContext, id: string): Promise<Reminder> {
-  if (!isUuid(id)) throw notFound("reminder", id);
+/**
+ * Cancels a pending reminder; cancelling a cancelled one changes nothing, a sent one cannot be. It is
+ * recorded as the person's choice, so a new due date or reopening the task does not bring it back.
+ */
+export async function cancelReminder(ctx: DomainContext, rawId: string): Promise<Reminder> {
+  const id = parseId(rawId);
+  if (id === undefined) throw notFound("reminder", rawId);
   return transact(ctx, async (tx) => {
     const [row] = await tx<(ReminderRow & { key: string })[]>`${columns(tx)}
       where r.id = ${id} and r.user_id = ${ctx.user.id} for update of r`;
@@ -183,7 +185,8 @@ export async function cancelReminder(ctx: DomainContext, id: string): Promise<Re
         `That reminder is already ${row.state}, so it cannot be cancelled.`,
       );
     }
-    await tx`update reminders set state = 'cancelled', updated_at = now() where id = ${id}`;
+    await tx`
+      update reminders set state = 'cancelled', cancel_reason = 'user', updated_at = now() where id = ${id}`;
     return toReminder({ ...reminder, state: "cancelled" });
   });
 }

@@ -44,7 +44,10 @@ export const TAG: LabelKind = {
 export const createTag = (ctx: DomainContext, input: { name: string; color?: string | null | undefined }) =>
   createLabel(TAG, ctx, input);
 
-export async function listTags(ctx: DomainContext, page: { limit: number; cursor?: string | undefined }) {
+export async function listTags(
+  ctx: DomainContext,
+  page: { limit?: number | undefined; cursor?: string | undefined },
+) {
   const { items, nextCursor } = await listLabels(TAG, ctx, page);
   return { tags: items, nextCursor };
 }

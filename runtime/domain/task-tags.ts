@@ -6,22 +6,22 @@
  */
 import { type DomainContext, type Tx, transact } from "./context.js";
 import { DomainError, notFound } from "./errors.js";
-import { isUuid } from "./labels.js";
+import { parseId } from "./ids.js";
 import { loadTasks, type Task } from "./task-view.js";
 import { type Emit, emitTaskEvent } from "./tasks-events.js";
 
 export const MAX_TAGS_PER_TASK = 10;
 
 /**
- * Locks the user's task and checks the user's tag. The task lock (NO KEY UPDATE, what the version bump
- * takes anyway, and what update_task takes before replacing tags) makes concurrent tag changes on one task
- * take turns, so the 10-tag count cannot be raced; KEY SHARE on the tag keeps delete_tag from removing it
- * before our row is in.
+ * Checks the user's tag and locks the user's task, in that order (label rows before task rows, see
+ * tasks-input.ts). KEY SHARE on the tag keeps delete_tag from removing it before our row is in. The task
+ * lock (NO KEY UPDATE, what the version bump takes anyway, and what update_task takes before replacing
+ * tags) makes concurrent tag changes on one task take turns, so the 10-tag count cannot be raced.
  */
-async function lockTaskAndTag(tx: Tx, userId: string, taskId: string, tagId: string): Promise<void> {
+async function lockTagAndTask(tx: Tx, userId: string, taskId: string, tagId: string): Promise<void> {
+  const [tag] = await tx`select 1 from tags where id = ${tagId} and user_id = ${userId} for key share`;
   const [task] = await tx`select 1 from tasks where id = ${taskId} and user_id = ${userId} for no key update`;
   if (!task) throw notFound("task", taskId);
-  const [tag] = await tx`select 1 from tags where id = ${tagId} and user_id = ${userId} for key share`;
   if (!tag) throw notFound("tag", tagId);
 }
 
@@ -34,16 +34,20 @@ async function finish(tx: Tx, userId: string, taskId: string, changed: boolean, 
   return task;
 }
 
-function checkIds(taskId: string, tagId: string): void {
-  if (!isUuid(taskId)) throw notFound("task", taskId);
-  if (!isUuid(tagId)) throw notFound("tag", tagId);
+/** Both ids as the database spells them. */
+function checkIds(rawTask: string, rawTag: string): [string, string] {
+  const taskId = parseId(rawTask);
+  if (taskId === undefined) throw notFound("task", rawTask);
+  const tagId = parseId(rawTag);
+  if (tagId === undefined) throw notFound("tag", rawTag);
+  return [taskId, tagId];
 }
 
-export async function addTagToTask(ctx: DomainContext, taskId: string, tagId: string): Promise<Task> {
-  checkIds(taskId, tagId);
+export async function addTagToTask(ctx: DomainContext, rawTask: string, rawTag: string): Promise<Task> {
+  const [taskId, tagId] = checkIds(rawTask, rawTag);
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
-    await lockTaskAndTag(tx, userId, taskId, tagId);
+    await lockTagAndTask(tx, userId, taskId, tagId);
     const [state] = await tx<{ count: number; present: boolean }[]>`
       select count(*)::int as count, coalesce(bool_or(tag_id = ${tagId}), false) as present
       from task_tags where task_id = ${taskId}`;
@@ -60,11 +64,11 @@ export async function addTagToTask(ctx: DomainContext, taskId: string, tagId: st
   });
 }
 
-export async function removeTagFromTask(ctx: DomainContext, taskId: string, tagId: string): Promise<Task> {
-  checkIds(taskId, tagId);
+export async function removeTagFromTask(ctx: DomainContext, rawTask: string, rawTag: string): Promise<Task> {
+  const [taskId, tagId] = checkIds(rawTask, rawTag);
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
-    await lockTaskAndTag(tx, userId, taskId, tagId);
+    await lockTagAndTask(tx, userId, taskId, tagId);
     const removed =
       await tx`delete from task_tags where task_id = ${taskId} and tag_id = ${tagId} returning 1`;
     return finish(tx, userId, taskId, removed.length > 0, emit);

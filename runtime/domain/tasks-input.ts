@@ -3,9 +3,9 @@
  * failure is a DomainError whose sentence names the field, so the assistant can fix the call itself.
  */
 import type { Tx, User } from "./context.js";
-import { checkTimeZone, endOfDay, parseDateInput } from "./dates.js";
+import { checkTimeZone, endOfDay, parseDateInput, zonedIso } from "./dates.js";
 import { DomainError, notFound } from "./errors.js";
-import { isUuid } from "./labels.js";
+import { isUuid, parseId } from "./ids.js";
 import { normalizeRule, previewOccurrences } from "./recurrence.js";
 import { MAX_TAGS_PER_TASK } from "./task-tags.js";
 import { PRIORITIES, type Priority } from "./task-view.js";
@@ -61,14 +61,24 @@ export function checkPriority(raw: string): Priority {
   );
 }
 
-export function checkTaskId(id: string): string {
-  if (!isUuid(id)) throw notFound("task", id);
+/** The task id as the database spells it; use the result, not the argument. */
+export function checkTaskId(raw: string): string {
+  const id = parseId(raw);
+  if (id === undefined) throw notFound("task", raw);
   return id;
 }
 
+/*
+ * Lock order, in every transaction that locks both: label rows (categories, tags) first, then task rows.
+ * delete_category and delete_tag lock the label FOR UPDATE and then write its tasks or their tag links
+ * (the foreign keys' set null and cascade); a writer that held a task while waiting for one of its labels
+ * would deadlock with them. So the checks below run before a task row is locked.
+ */
+
 /** The category, if it is the user's; KEY SHARE keeps delete_category from removing it under us. */
-export async function checkCategory(tx: Tx, userId: string, id: string): Promise<string> {
-  if (!isUuid(id)) throw notFound("category", id);
+export async function checkCategory(tx: Tx, userId: string, raw: string): Promise<string> {
+  const id = parseId(raw);
+  if (id === undefined) throw notFound("category", raw);
   const [row] = await tx`select 1 from categories where id = ${id} and user_id = ${userId} for key share`;
   if (!row) throw notFound("category", id);
   return id;
@@ -76,7 +86,8 @@ export async function checkCategory(tx: Tx, userId: string, id: string): Promise
 
 /** Distinct tag ids, at most 10, all the user's (KEY SHARE, as for categories). */
 export async function checkTags(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
-  const unique = [...new Set(ids)];
+  // Lower-cased first, so one tag named in two cases is one tag; a malformed id stays as given.
+  const unique = [...new Set(ids.map((id) => parseId(id) ?? id))];
   if (unique.length > MAX_TAGS_PER_TASK) {
     throw new DomainError(
       "TOO_MANY_TAGS",
@@ -119,3 +130,13 @@ export function firstDueDate(rule: string, timeZone: string, now = new Date()): 
 }
 
 export const checkRule = (raw: string | null) => (raw === null ? null : normalizeRule(raw));
+
+/** A rule and a due date it can never follow (UNTIL before it, a 53rd Monday of January) are refused. */
+export function checkReachable(rule: string, dueAt: Date, timeZone: string): void {
+  if (previewOccurrences(rule, { start: dueAt, timeZone, count: 1 }).length > 0) return;
+  throw new DomainError(
+    "INVALID_RECURRENCE_RULE",
+    `The rule ${rule} has no occurrence after the due date ${zonedIso(dueAt, timeZone)}, so the task would ` +
+      "never repeat; change the rule or the due date.",
+  );
+}

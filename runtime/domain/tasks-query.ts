@@ -6,10 +6,16 @@
 import type { PendingQuery, Row, Sql } from "postgres";
 import type { DomainContext } from "./context.js";
 import { parseDateInput } from "./dates.js";
-import { DomainError } from "./errors.js";
-import { isUuid } from "./labels.js";
+import { parseId } from "./ids.js";
+import {
+  checkLimit,
+  decodeCursor,
+  encodeCursor,
+  type KeyKind,
+  type Page,
+  TIMESTAMP_FORMAT,
+} from "./pages.js";
 import { loadTasks, PRIORITIES, type Task } from "./task-view.js";
-import { decodeCursor, encodeCursor, type KeyKind, TIMESTAMP_FORMAT } from "./tasks-cursor.js";
 import { checkPriority } from "./tasks-input.js";
 
 export const TASK_SORTS = ["created", "due", "priority"] as const;
@@ -34,23 +40,10 @@ export interface TaskQuery {
   cursor?: string | undefined;
 }
 
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
 type Fragment = PendingQuery<Row[]>;
 
 export const joinSql = (sql: Sql, parts: readonly Fragment[]): Fragment =>
   parts.reduce((all, part) => sql`${all}, ${part}`);
-
-export function checkLimit(limit: number | undefined): number {
-  const value = limit ?? 50;
-  if (!Number.isInteger(value) || value < 1 || value > 100) {
-    throw new DomainError("VALIDATION_ERROR", "limit must be a whole number from 1 to 100.");
-  }
-  return value;
-}
 
 /** The sort keys (expressions, their exact text, their kinds) and one direction for all of them. */
 function sortKeys(sql: Sql, sort: TaskSort, order: SortOrder) {
@@ -86,8 +79,14 @@ export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<P
     text === undefined ? undefined : parseDateInput(text, { timeZone: user.timeZone, field });
   const dueBefore = date(query.due_before, "due_before");
   const dueAfter = date(query.due_after, "due_after");
-  const tagIds = [...new Set(query.tag_ids ?? [])];
-  const listing = `tasks:${sort}:${order}`;
+  const categoryId = query.category_id === undefined ? undefined : parseId(query.category_id);
+  const tagIds = [...new Set((query.tag_ids ?? []).map((id) => parseId(id) ?? ""))].sort();
+  const status = query.status ?? "all";
+  // The cursor is only good for these filters and this order, however they were spelt.
+  const listing = {
+    name: "tasks",
+    query: [sort, order, status, priority, categoryId, tagIds, dueBefore?.getTime(), dueAfter?.getTime()],
+  };
   const { dir, keys } = sortKeys(sql, sort, order);
   const after =
     query.cursor &&
@@ -97,15 +96,15 @@ export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<P
       keys.map((key) => key.kind),
     );
   // An id that cannot exist matches nothing; asking Postgres would only turn it into a type error.
-  if ((query.category_id !== undefined && !isUuid(query.category_id)) || !tagIds.every(isUuid)) {
+  if ((query.category_id !== undefined && categoryId === undefined) || tagIds.includes("")) {
     return { items: [], nextCursor: null };
   }
   const conditions = [
     sql`t.user_id = ${user.id}`,
-    ...(query.status === "pending" ? [sql`not t.completed`] : []),
-    ...(query.status === "completed" ? [sql`t.completed`] : []),
+    ...(status === "pending" ? [sql`not t.completed`] : []),
+    ...(status === "completed" ? [sql`t.completed`] : []),
     ...(priority ? [sql`t.priority = ${priority}`] : []),
-    ...(query.category_id ? [sql`t.category_id = ${query.category_id}`] : []),
+    ...(categoryId ? [sql`t.category_id = ${categoryId}`] : []),
     ...(dueBefore ? [sql`t.due_at <= ${dueBefore}`] : []),
     ...(dueAfter ? [sql`t.due_at > ${dueAfter}`] : []),
   ];

@@ -6,9 +6,8 @@
  */
 import type { DomainContext } from "./context.js";
 import { DomainError } from "./errors.js";
+import { checkLimit, decodeCursor, encodeCursor, type Page } from "./pages.js";
 import { loadTasks, type Task } from "./task-view.js";
-import { decodeCursor, encodeCursor } from "./tasks-cursor.js";
-import { checkLimit, type Page } from "./tasks-query.js";
 
 export const MAX_QUERY = 500;
 
@@ -32,7 +31,10 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
     throw new DomainError("VALIDATION_ERROR", `A search can be at most ${MAX_QUERY} characters.`);
   }
   const limit = checkLimit(search.limit);
-  const after = search.cursor && decodeCursor(search.cursor, "search", ["real"]);
+  const status = search.status ?? "all";
+  // Ranks of other words or another status are no place to continue from.
+  const listing = { name: "search", query: [text, status] };
+  const after = search.cursor && decodeCursor(search.cursor, listing, ["real"]);
   // Only stop words ("the", "to do") leave nothing to match; say so rather than answer "no tasks".
   const [parsed] = await sql<{ nodes: number }[]>`
     select numnode(websearch_to_tsquery('english', ${text}))::int as nodes`;
@@ -47,8 +49,8 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
       select t.id, ts_rank(t.search, query) as rank
       from tasks t, websearch_to_tsquery('english', ${text}) as query
       where t.user_id = ${user.id} and t.search @@ query
-        ${search.status === "pending" ? sql`and not t.completed` : sql``}
-        ${search.status === "completed" ? sql`and t.completed` : sql``}
+        ${status === "pending" ? sql`and not t.completed` : sql``}
+        ${status === "completed" ? sql`and t.completed` : sql``}
     ) as hits
     ${
       after
@@ -66,6 +68,6 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
       user.id,
       page.map((row) => row.id),
     ),
-    nextCursor: rows.length > limit && last ? encodeCursor("search", [last.rank], last.id) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(listing, [last.rank], last.id) : null,
   };
 }

@@ -8,16 +8,16 @@ import { notFound } from "./errors.js";
 import { loadTasks, type Task } from "./task-view.js";
 import { emitTaskEvent } from "./tasks-events.js";
 import { checkTaskId } from "./tasks-input.js";
-import { cancelPendingReminders, followDueDate } from "./tasks-reminders.js";
+import { cancelPendingReminders, restoreReminders } from "./tasks-reminders.js";
 
 /** Marks it done and cancels its pending reminders; a repeating one also goes to task-recurrence. */
 export const completeTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, true);
 
-/** Reopens it; a future due date gets its reminders back (the default and those that follow it). */
+/** Reopens it; the reminders completing it cancelled come back, if their time is still ahead. */
 export const uncompleteTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, false);
 
-async function setCompleted(ctx: DomainContext, id: string, completed: boolean): Promise<Task> {
-  checkTaskId(id);
+async function setCompleted(ctx: DomainContext, rawId: string, completed: boolean): Promise<Task> {
+  const id = checkTaskId(rawId);
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
     // The row lock makes two racing calls take turns: only the first sees a change to make.
@@ -29,8 +29,8 @@ async function setCompleted(ctx: DomainContext, id: string, completed: boolean):
       returning due_at`;
     const [row] = changed;
     if (row) {
-      if (completed) await cancelPendingReminders(tx, id, "all");
-      else if (row.due_at !== null) await followDueDate(tx, ctx.user, id, row.due_at);
+      if (completed) await cancelPendingReminders(tx, id, "completed");
+      else await restoreReminders(tx, ctx.user, id, row.due_at);
     }
     const [task] = await loadTasks(tx, userId, [id]);
     if (!task) throw notFound("task", id);

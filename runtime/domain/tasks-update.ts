@@ -12,6 +12,7 @@ import {
   checkCategory,
   checkDescription,
   checkPriority,
+  checkReachable,
   checkRule,
   checkTags,
   checkTaskId,
@@ -34,7 +35,7 @@ interface Row {
   completed: boolean;
 }
 
-export async function updateTask(ctx: DomainContext, id: string, changes: TaskFields): Promise<Task> {
+export async function updateTask(ctx: DomainContext, rawId: string, changes: TaskFields): Promise<Task> {
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new DomainError(
       "VALIDATION_ERROR",
@@ -42,7 +43,7 @@ export async function updateTask(ctx: DomainContext, id: string, changes: TaskFi
         "tag_ids, recurrence_rule or time_zone.",
     );
   }
-  checkTaskId(id);
+  const id = checkTaskId(rawId);
   const checked = {
     title: changes.title === undefined ? undefined : checkTitle(changes.title),
     description: changes.description === undefined ? undefined : checkDescription(changes.description),
@@ -52,6 +53,12 @@ export async function updateTask(ctx: DomainContext, id: string, changes: TaskFi
   };
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
+    // The labels before the task: the lock order in tasks-input.ts, which delete_category relies on.
+    const categoryId =
+      changes.category_id == null
+        ? changes.category_id
+        : await checkCategory(tx, userId, changes.category_id);
+    const tagIds = changes.tag_ids === undefined ? undefined : await checkTags(tx, userId, changes.tag_ids);
     const [row] = await tx<Row[]>`
       select title, description, priority, due_at, category_id, recurrence_rule, time_zone, series_id, completed
       from tasks where id = ${id} and user_id = ${userId} for no key update`;
@@ -70,16 +77,17 @@ export async function updateTask(ctx: DomainContext, id: string, changes: TaskFi
         );
       }
       dueAt = firstDueDate(rule, timeZone);
+    } else if (rule !== null && dueAt !== null) {
+      // Set, or kept under a new due date or zone: a rule the task can never follow again is refused.
+      const moved = changes.due_date !== undefined || checked.time_zone !== undefined;
+      if (checked.recurrence_rule !== undefined || moved) checkReachable(rule, dueAt, timeZone);
     }
     const next: Partial<Row> = {
       title: checked.title,
       description: checked.description,
       priority: checked.priority,
       due_at: dueAt,
-      category_id:
-        changes.category_id == null
-          ? changes.category_id
-          : await checkCategory(tx, userId, changes.category_id),
+      category_id: categoryId,
       recurrence_rule: rule,
       time_zone: timeZone,
       series_id: rule !== null && row.series_id === null ? id : undefined,
@@ -89,11 +97,11 @@ export async function updateTask(ctx: DomainContext, id: string, changes: TaskFi
         ([key, value]) => value !== undefined && !same(value, row[key as keyof Row]),
       ),
     );
-    const tagsChanged = changes.tag_ids !== undefined && (await replaceTags(tx, userId, id, changes.tag_ids));
+    const tagsChanged = tagIds !== undefined && (await replaceTags(tx, userId, id, tagIds));
     if (Object.keys(set).length > 0 || tagsChanged) {
       await write(tx, id, set);
       if ("due_at" in set && !row.completed) {
-        if (dueAt === null) await cancelPendingReminders(tx, id, "relative");
+        if (dueAt === null) await cancelPendingReminders(tx, id, "due_cleared");
         else await followDueDate(tx, ctx.user, id, dueAt);
       }
     }
@@ -125,9 +133,8 @@ async function write(tx: Tx, id: string, set: Record<string, unknown>): Promise<
   }
 }
 
-/** Makes the task's tags exactly `ids`; true when that changed anything. */
-async function replaceTags(tx: Tx, userId: string, taskId: string, ids: readonly string[]): Promise<boolean> {
-  const wanted = await checkTags(tx, userId, ids);
+/** Makes the task's tags exactly `wanted` (checked ids); true when that changed anything. */
+async function replaceTags(tx: Tx, userId: string, taskId: string, wanted: string[]): Promise<boolean> {
   const removed = await tx`
     delete from task_tags where task_id = ${taskId} and not (tag_id = any(${wanted}::uuid[])) returning 1`;
   const added = await tx`

@@ -13,6 +13,7 @@ import {
   checkCategory,
   checkDescription,
   checkPriority,
+  checkReachable,
   checkRule,
   checkTags,
   checkTaskId,
@@ -36,6 +37,7 @@ function prepare(ctx: DomainContext, input: NewTask) {
   const timeZone = taskZone(ctx.user, input.time_zone);
   const rule = checkRule(input.recurrence_rule ?? null);
   let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
+  if (rule !== null && dueAt !== null) checkReachable(rule, dueAt, timeZone);
   if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
   // The id is chosen here so a repeating task can name itself as its series.
   return { id: randomUUID(), title, description, priority, dueAt, rule, timeZone };
@@ -112,16 +114,16 @@ export async function addTasks(
   });
 }
 
-export async function getTask(ctx: DomainContext, id: string): Promise<Task> {
-  checkTaskId(id);
+export async function getTask(ctx: DomainContext, rawId: string): Promise<Task> {
+  const id = checkTaskId(rawId);
   const [task] = await loadTasks(ctx.sql, ctx.user.id, [id]);
   if (!task) throw notFound("task", id);
   return task;
 }
 
 /** Its reminders and tag links go with it (foreign keys cascade); the event carries its last state. */
-export async function deleteTask(ctx: DomainContext, id: string): Promise<Task> {
-  checkTaskId(id);
+export async function deleteTask(ctx: DomainContext, rawId: string): Promise<Task> {
+  const id = checkTaskId(rawId);
   return transact(ctx, async (tx, emit) => {
     await tx`select 1 from tasks where id = ${id} and user_id = ${ctx.user.id} for update`;
     const [task] = await loadTasks(tx, ctx.user.id, [id]);

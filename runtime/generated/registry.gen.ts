@@ -24,6 +24,9 @@ import backend_uncompleteTaskTool from "../../functions/backend/uncomplete_task.
 import backend_updateCategoryTool from "../../functions/backend/update_category.tool.js";
 import backend_updateTagTool from "../../functions/backend/update_tag.tool.js";
 import backend_updateTaskTool from "../../functions/backend/update_task.tool.js";
+import email_reminderDueTopic from "../../functions/email/reminder-due.topic.js";
+import notification_checkDueTasksJob from "../../functions/notification/check-due-tasks.job.js";
+import recurring_taskCompletedTopic from "../../functions/recurring/task-completed.topic.js";
 import type { Registry } from "../registry.js";
 
 export const registry = {
@@ -129,5 +132,37 @@ export const registry = {
         unit: backend_updateTaskTool,
       },
     ],
+  },
+  email: {
+    subscriptions: [
+      {
+        name: "reminder-due",
+        route: "/events/email/reminder-due",
+        unit: email_reminderDueTopic,
+      },
+    ],
+    jobs: [],
+    tools: [],
+  },
+  notification: {
+    subscriptions: [],
+    jobs: [
+      {
+        name: "check-due-tasks",
+        unit: notification_checkDueTasksJob,
+      },
+    ],
+    tools: [],
+  },
+  recurring: {
+    subscriptions: [
+      {
+        name: "task-completed",
+        route: "/events/recurring/task-completed",
+        unit: recurring_taskCompletedTopic,
+      },
+    ],
+    jobs: [],
+    tools: [],
   },
 } satisfies Registry;

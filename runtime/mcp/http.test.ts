@@ -1,5 +1,47 @@
+import { Hono } from "hono";
+import type { Sql } from "postgres";
 import { describe, expect, it } from "vitest";
-import { checkHostAndOrigin, DEFAULT_ALLOWED_HOSTS, hostMatcher } from "./http.js";
+import { silentLogger } from "../log.js";
+import { checkHostAndOrigin, DEFAULT_ALLOWED_HOSTS, hostMatcher, mountMcp } from "./http.js";
+
+describe("mountMcp authentication", () => {
+  // No database: none of these requests may get as far as looking a token up.
+  const sql = (() => {
+    throw new Error("the database must not be asked");
+  }) as unknown as Sql;
+  const app = new Hono();
+  mountMcp(app, { sql, log: silentLogger, tools: [] });
+  const post = (authorization?: string) =>
+    app.request("http://localhost/mcp", {
+      method: "POST",
+      headers: { host: "localhost", ...(authorization === undefined ? {} : { authorization }) },
+    });
+
+  it.each([
+    ["Basic credentials", "Basic dXNlcjpwYXNz"],
+    ["a bare token", `tb_${"x".repeat(43)}`],
+    ["Bearer without a token", "Bearer"],
+    ["a token with a space in it", "Bearer tb_a tb_b"],
+  ])("answers %s with 401 and error=invalid_request (RFC 6750 §3.1)", async (_case, authorization) => {
+    const response = await post(authorization);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="taskbeat", error="invalid_request"');
+    expect(await response.json()).toMatchObject({
+      error: "invalid_request",
+      message: expect.stringContaining("Bearer"),
+    });
+  });
+
+  it.each([
+    ["no Authorization header", undefined],
+    ["an empty one", "  "],
+  ])("answers %s with 401 and no error code", async (_case, authorization) => {
+    const response = await post(authorization);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe('Bearer realm="taskbeat"');
+    expect(await response.json()).toMatchObject({ error: "unauthorized" });
+  });
+});
 
 describe("checkHostAndOrigin", () => {
   const loopback = hostMatcher(DEFAULT_ALLOWED_HOSTS);

@@ -3,7 +3,7 @@
  * replica can answer any request and nothing lives between requests. In front of it, in this order:
  * Host/Origin against an allow-list (a web page that rebinds its DNS name to 127.0.0.1 must not reach
  * a local taskbeat: 403), then the bearer token (401 with `WWW-Authenticate`, plain HTTP rather than a
- * JSON-RPC error, so clients know to ask for credentials).
+ * JSON-RPC error, so clients know to ask for credentials; see `unauthorized`).
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Context, Hono } from "hono";
@@ -43,9 +43,12 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
   const log = options.log.child({ component: "mcp" });
 
   const serve = async (c: Context) => {
-    const token = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header("authorization") ?? "")?.[1];
-    const user = token === undefined ? undefined : await authenticate(options.sql, token);
-    if (!user) return unauthorized(c, token !== undefined);
+    const header = c.req.header("authorization")?.trim() ?? "";
+    if (header === "") return unauthorized(c, "missing");
+    const token = /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
+    if (token === undefined) return unauthorized(c, "invalid_request");
+    const user = await authenticate(options.sql, token);
+    if (!user) return unauthorized(c, "invalid_token");
     // Stateless: there is no server-initiated stream to GET and no session to DELETE.
     if (c.req.method !== "POST") {
       c.header("Allow", "POST");
@@ -85,13 +88,25 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
   });
 }
 
-function unauthorized(c: Context, tokenGiven: boolean) {
-  // RFC 6750 §3: no error code when no credentials were sent, invalid_token when they were wrong.
-  c.header("WWW-Authenticate", `Bearer realm="taskbeat"${tokenGiven ? ', error="invalid_token"' : ""}`);
-  const message = tokenGiven
-    ? "The bearer token is unknown or revoked; issue a new one with `taskbeat users token <email>`."
-    : "Send `Authorization: Bearer <token>`; `taskbeat users create --email <email>` prints one.";
-  return c.json({ error: tokenGiven ? "invalid_token" : "unauthorized", message }, 401);
+type AuthFailure = "missing" | "invalid_request" | "invalid_token";
+
+const AUTH_MESSAGES: Record<AuthFailure, string> = {
+  missing: "Send `Authorization: Bearer <token>`; `taskbeat users create --email <email>` prints one.",
+  invalid_request: "The Authorization header must be `Bearer <token>`, with the token taskbeat printed.",
+  invalid_token:
+    "The bearer token is unknown or revoked; issue a new one with `taskbeat users token <email>`.",
+};
+
+/**
+ * RFC 6750 §3: no error code when no credentials were sent, invalid_request for a header that is not
+ * `Bearer <token>` (Basic, a bare token…), invalid_token for a token we do not know. §3.1 suggests 400
+ * for invalid_request; 401 is what makes an MCP client ask for credentials rather than give up.
+ */
+function unauthorized(c: Context, failure: AuthFailure) {
+  const error = failure === "missing" ? "" : `, error="${failure}"`;
+  c.header("WWW-Authenticate", `Bearer realm="taskbeat"${error}`);
+  const code = failure === "missing" ? "unauthorized" : failure;
+  return c.json({ error: code, message: AUTH_MESSAGES[failure] }, 401);
 }
 
 type HostMatcher = (hostname: string) => boolean;

@@ -32,13 +32,14 @@ export async function drainOutbox(
 ): Promise<DrainResult> {
   const batchSize = options.batchSize ?? 100;
   const deadline = performance.now() + (options.budgetMs ?? 5_000);
-  const total: DrainResult = { published: 0, failed: 0, deferred: 0, more: false };
+  const total: DrainResult = { published: 0, failed: 0, deferred: 0, deadLettered: 0, more: false };
   for (;;) {
     const batch = await relayOutbox(sql, dapr, { ...options, batchSize });
     total.published += batch.published;
     total.failed += batch.failed;
     total.deferred += batch.deferred;
-    const claimed = batch.published + batch.failed + batch.deferred;
+    total.deadLettered += batch.deadLettered;
+    const claimed = batch.published + batch.failed + batch.deferred + batch.deadLettered;
     if (claimed < batchSize || batch.failed > 0 || batch.published === 0) return total;
     if (performance.now() >= deadline) return { ...total, more: true };
   }
@@ -62,7 +63,7 @@ export class Relay {
   #running: Promise<void> | undefined;
   #queued = false;
   #closed = false;
-  readonly #stats: RelayStats = { runs: 0, published: 0, failed: 0, deferred: 0 };
+  readonly #stats: RelayStats = { runs: 0, published: 0, failed: 0, deferred: 0, deadLettered: 0 };
 
   constructor(sql: Sql, dapr: DaprClient, options: RelayRunnerOptions = {}) {
     this.#sql = sql;
@@ -122,6 +123,7 @@ export class Relay {
         this.#stats.published += result.published;
         this.#stats.failed += result.failed;
         this.#stats.deferred += result.deferred;
+        this.#stats.deadLettered += result.deadLettered;
         // The budget ran out with work left: run again rather than hold the caller's kick hostage.
         if (result.more) this.#queued = true;
         if (result.published > 0) log?.debug("outbox relayed", { ...result });

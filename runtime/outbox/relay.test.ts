@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import { DaprClient } from "../dapr/client.js";
 import { type LocalSidecar, startSidecar } from "../dev/sidecar.js";
-import { silentLogger } from "../log.js";
+import { createLogger, silentLogger } from "../log.js";
 import { enqueueEvents } from "./enqueue.js";
 import { relayOutbox } from "./relay.js";
 import { drainOutbox } from "./relay-runner.js";
@@ -20,6 +20,7 @@ let dapr: DaprClient;
 
 beforeEach(async () => {
   await db.sql`delete from outbox`;
+  await db.sql`delete from outbox_dead`;
   sidecar = await startSidecar({ log: silentLogger });
   dapr = new DaprClient({ baseUrl: sidecar.url, timeoutMs: 2_000, log: silentLogger });
 });
@@ -64,30 +65,55 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe("relayOutbox", () => {
   it("publishes committed rows with the row id as CloudEvent id and the partition key, then deletes them", async () => {
     const ids = await commit(["task-1", "task-2"]);
-    expect(await relayOutbox(db.sql, dapr)).toEqual({ published: 2, failed: 0, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr)).toEqual({
+      published: 2,
+      failed: 0,
+      deferred: 0,
+      deadLettered: 0,
+    });
     expect(published()).toEqual([
       expect.objectContaining({ id: ids[0], subject: "task-1", partitionKey: "task-1" }),
       expect.objectContaining({ id: ids[1], subject: "task-2", partitionKey: "task-2" }),
     ]);
     expect(sidecar.published.map((m) => m.topic)).toEqual(["task-events", "task-events"]);
     expect(await outbox()).toEqual([]);
-    expect(await relayOutbox(db.sql, dapr)).toEqual({ published: 0, failed: 0, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr)).toEqual({
+      published: 0,
+      failed: 0,
+      deferred: 0,
+      deadLettered: 0,
+    });
   });
 
   it("keeps a refused row with attempts, last_error and a backoff, and publishes it once it is due", async () => {
     const [id] = await commit(["task-1"]);
     sidecar.faults.failNextPublishes(1);
     const options = { retryInitialMs: 300, log: silentLogger };
-    expect(await relayOutbox(db.sql, dapr, options)).toEqual({ published: 0, failed: 1, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr, options)).toEqual({
+      published: 0,
+      failed: 1,
+      deferred: 0,
+      deadLettered: 0,
+    });
     const [row] = await outbox();
     expect(row).toMatchObject({ id, attempts: 1, last_error: expect.stringMatching(/injected fault/) });
     expect(row?.due_in_ms).toBeGreaterThan(100);
     expect(row?.last_error?.length).toBeLessThanOrEqual(300);
 
     // Not due yet: a run now leaves it alone.
-    expect(await relayOutbox(db.sql, dapr, options)).toEqual({ published: 0, failed: 0, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr, options)).toEqual({
+      published: 0,
+      failed: 0,
+      deferred: 0,
+      deadLettered: 0,
+    });
     await sleep(350);
-    expect(await relayOutbox(db.sql, dapr, options)).toEqual({ published: 1, failed: 0, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr, options)).toEqual({
+      published: 1,
+      failed: 0,
+      deferred: 0,
+      deadLettered: 0,
+    });
     expect(published().map((e) => e.id)).toEqual([id]);
     expect(await outbox()).toEqual([]);
   });
@@ -127,14 +153,61 @@ describe("relayOutbox", () => {
     // The first wave is [a1, b1]; its first entry (a1) is refused. a2 and a3 must wait for it.
     sidecar.faults.failNextPublishes(1);
     const options = { retryInitialMs: 200, log: silentLogger };
-    expect(await relayOutbox(db.sql, dapr, options)).toEqual({ published: 2, failed: 1, deferred: 2 });
+    expect(await relayOutbox(db.sql, dapr, options)).toEqual({
+      published: 2,
+      failed: 1,
+      deferred: 2,
+      deadLettered: 0,
+    });
     expect(published().map((e) => e.id)).toEqual([b1, b2]);
     // a1 waits for its retry, so a2 and a3 are not even claimed.
-    expect(await relayOutbox(db.sql, dapr, options)).toEqual({ published: 0, failed: 0, deferred: 0 });
+    expect(await relayOutbox(db.sql, dapr, options)).toEqual({
+      published: 0,
+      failed: 0,
+      deferred: 0,
+      deadLettered: 0,
+    });
     await sleep(250);
     await drainOutbox(db.sql, dapr, options);
     expect(published().map((e) => e.id)).toEqual([b1, b2, a1, a2, a3]);
     expect(await outbox()).toEqual([]);
+  });
+
+  it("moves a row refused maxAttempts times to outbox_dead, logs it, and lets its key's later rows go", async () => {
+    const [a1, b1, a2] = await commit(["A", "B", "A"]);
+    // The broker refuses a1 every time, as it would an event it can never take; the rest go through.
+    const publishBulk = dapr.publishBulk.bind(dapr);
+    dapr.publishBulk = async (pubsub, topic, entries, options) => {
+      const { failed } = await publishBulk(
+        pubsub,
+        topic,
+        entries.filter((e) => e.entryId !== a1),
+        options,
+      );
+      const refused = entries.some((e) => e.entryId === a1);
+      return {
+        failed: [...failed, ...(refused ? [{ entryId: a1 as string, error: "message too large" }] : [])],
+      };
+    };
+    const lines: string[] = [];
+    const log = createLogger({ write: (line) => lines.push(line) });
+    const options = { retryInitialMs: 0, maxAttempts: 3, log };
+    const runs = [];
+    for (let n = 0; n < 4; n++) runs.push(await relayOutbox(db.sql, dapr, options));
+    expect(runs).toEqual([
+      { published: 1, failed: 1, deferred: 1, deadLettered: 0 },
+      { published: 0, failed: 1, deferred: 1, deadLettered: 0 },
+      { published: 0, failed: 0, deferred: 1, deadLettered: 1 },
+      { published: 1, failed: 0, deferred: 0, deadLettered: 0 },
+    ]);
+    expect(published().map((e) => e.id)).toEqual([b1, a2]);
+    expect(await outbox()).toEqual([]);
+    const dead = await db.sql`select id, partition_key, attempts, last_error, dead_at from outbox_dead`;
+    expect(dead).toEqual([
+      { id: a1, partition_key: "A", attempts: 3, last_error: "message too large", dead_at: expect.any(Date) },
+    ]);
+    const errors = lines.map((line) => JSON.parse(line)).filter((entry) => entry.level === "error");
+    expect(errors).toEqual([expect.objectContaining({ id: a1, partitionKey: "A", attempts: 3 })]);
   });
 
   it("defers a row whose key has an earlier row held by another relay", async () => {
@@ -152,7 +225,12 @@ describe("relayOutbox", () => {
         });
     if (holder) {
       await sleep(50);
-      expect(await relayOutbox(db.sql, dapr)).toEqual({ published: 0, failed: 0, deferred: 1 });
+      expect(await relayOutbox(db.sql, dapr)).toEqual({
+        published: 0,
+        failed: 0,
+        deferred: 1,
+        deadLettered: 0,
+      });
       release();
       await holder;
     }
@@ -173,6 +251,7 @@ describe("relayOutbox", () => {
       published: 25,
       failed: 0,
       deferred: 0,
+      deadLettered: 0,
       more: false,
     });
     expect(published().map((e) => e.id)).toEqual(ids);
@@ -197,7 +276,8 @@ describe.skipIf(embedded)(
         const counts = await Promise.all(
           replicas.map(async (sql) => {
             let published = 0;
-            for (;;) {
+            // Bounded: a relay that stops making progress fails the test instead of hanging it.
+            for (let round = 0; round < 2_000; round++) {
               const result = await relayOutbox(sql, dapr, { batchSize: 25 });
               published += result.published;
               if (result.published + result.deferred === 0) {
@@ -206,6 +286,7 @@ describe.skipIf(embedded)(
                 await sleep(2);
               }
             }
+            throw new Error(`relay still had rows after 2000 rounds (published ${published})`);
           }),
         );
         expect(counts[0]).toBeGreaterThan(0);

@@ -16,11 +16,20 @@
  *   left for a later run ("deferred").
  * Order is seq order, i.e. insert order; writes to one task are serialised by its row lock, so its
  * events also commit in seq order.
+ *
+ * A row refused `maxAttempts` times is moved to `outbox_dead` and logged as an error: one event the
+ * broker will never take must not hold its task's later events for ever. Its order is given up for it.
  */
 import type { Sql, TransactionSql } from "postgres";
-import type { CloudEvent } from "../cloudevent.js";
 import type { DaprClient } from "../dapr/client.js";
 import type { Logger } from "../log.js";
+import { type GroupOutcome, type OutboxRow, publishGroup } from "./publish.js";
+
+/**
+ * With the default backoff (1, 2, 4 … 32 s, then a minute each) about 55 minutes of refusals: enough
+ * to ride out a sidecar restart or a broker failover, which refuse every row, not only the poisoned one.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 60;
 
 export interface RelayOptions {
   /** Rows claimed per transaction; they stay locked while being published. Default 100. */
@@ -30,6 +39,8 @@ export interface RelayOptions {
   retryInitialMs?: number;
   /** Longest delay between retries. Default 60000. */
   retryMaxMs?: number;
+  /** Refusals after which a row moves to `outbox_dead`. Default DEFAULT_MAX_ATTEMPTS. */
+  maxAttempts?: number;
 }
 
 export interface RelayResult {
@@ -39,20 +50,9 @@ export interface RelayResult {
   failed: number;
   /** Rows claimed but not attempted, to keep their partition's order; a later run takes them. */
   deferred: number;
+  /** Rows refused for the `maxAttempts`th time: moved to `outbox_dead`. */
+  deadLettered: number;
 }
-
-interface OutboxRow {
-  seq: string;
-  id: string;
-  pubsub: string;
-  topic: string;
-  partition_key: string | null;
-  event: CloudEvent;
-  /** An earlier row of the same pubsub, topic and key is still in the outbox and not in this claim. */
-  blocked: boolean;
-}
-
-const ERROR_LENGTH = 300;
 
 export async function relayOutbox(
   sql: Sql,
@@ -62,7 +62,7 @@ export async function relayOutbox(
   const batchSize = options.batchSize ?? 100;
   return sql.begin(async (tx) => {
     const rows = await claim(tx, batchSize);
-    const result: RelayResult = { published: 0, failed: 0, deferred: 0 };
+    const result: RelayResult = { published: 0, failed: 0, deferred: 0, deadLettered: 0 };
     if (rows.length === 0) return result;
 
     const groups = new Map<string, OutboxRow[]>();
@@ -78,24 +78,60 @@ export async function relayOutbox(
     const failed = outcomes.flatMap((o) => o.failed);
 
     if (accepted.length > 0) await tx`delete from outbox where seq in ${tx(accepted)}`;
-    if (failed.length > 0) {
-      const initial = options.retryInitialMs ?? 1_000;
-      const max = options.retryMaxMs ?? 60_000;
-      // `attempts` on the right is the value before this failure: 1×, 2×, 4×… the initial delay.
-      await tx`
-        update outbox set
-          attempts = outbox.attempts + 1,
-          last_error = f.error,
-          next_attempt_at = now() + least(${max}::float8, ${initial}::float8 * power(2, least(outbox.attempts, 30)))
-            * interval '1 millisecond'
-        from (values ${tx(failed.map((f) => [f.seq, f.error]))}) as f (seq, error)
-        where outbox.seq = f.seq::bigint`;
-    }
+    const dead = failed.length > 0 ? await recordFailures(tx, failed, options) : 0;
     result.published = accepted.length;
-    result.failed = failed.length;
+    result.failed = failed.length - dead;
+    result.deadLettered = dead;
     result.deferred = rows.length - accepted.length - failed.length;
     return result;
   });
+}
+
+interface DeadRow {
+  id: string;
+  topic: string;
+  partition_key: string | null;
+  attempts: number;
+  last_error: string;
+}
+
+/** Counts the refusals and backs the rows off; moves the ones out of attempts to `outbox_dead`. */
+async function recordFailures(
+  tx: TransactionSql,
+  failed: GroupOutcome["failed"],
+  options: RelayOptions,
+): Promise<number> {
+  const initial = options.retryInitialMs ?? 1_000;
+  const max = options.retryMaxMs ?? 60_000;
+  // `attempts` on the right is the value before this failure: 1×, 2×, 4×… the initial delay.
+  await tx`
+    update outbox set
+      attempts = outbox.attempts + 1,
+      last_error = f.error,
+      next_attempt_at = now() + least(${max}::float8, ${initial}::float8 * power(2, least(outbox.attempts, 30)))
+        * interval '1 millisecond'
+    from (values ${tx(failed.map((f) => [f.seq, f.error]))}) as f (seq, error)
+    where outbox.seq = f.seq::bigint`;
+  const dead = await tx<DeadRow[]>`
+    with dead as (
+      delete from outbox
+      where seq in ${tx(failed.map((f) => f.seq))} and attempts >= ${options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}
+      returning seq, id, pubsub, topic, partition_key, event, created_at, attempts, last_error, next_attempt_at
+    )
+    insert into outbox_dead
+      (seq, id, pubsub, topic, partition_key, event, created_at, attempts, last_error, next_attempt_at)
+    select * from dead
+    returning id, topic, partition_key, attempts, last_error`;
+  for (const row of dead) {
+    options.log?.error("outbox row dead-lettered: moved to outbox_dead, its key's later rows go on", {
+      id: row.id,
+      topic: row.topic,
+      partitionKey: row.partition_key,
+      attempts: row.attempts,
+      error: row.last_error,
+    });
+  }
+  return dead.length;
 }
 
 /**
@@ -125,81 +161,4 @@ function claim(tx: TransactionSql, batchSize: number): Promise<OutboxRow[]> {
     ) as blocked
     from claimed c
     order by c.seq`;
-}
-
-interface GroupOutcome {
-  accepted: string[];
-  failed: Array<{ seq: string; error: string }>;
-}
-
-/** One (pubsub, topic): bulk requests of at most one row per partition key, in seq order. */
-async function publishGroup(dapr: DaprClient, rows: OutboxRow[], log?: Logger): Promise<GroupOutcome> {
-  const outcome: GroupOutcome = { accepted: [], failed: [] };
-  const first = rows[0] as OutboxRow;
-  const failedKeys = new Set<string>();
-  let pending = rows;
-  while (pending.length > 0) {
-    const wave: OutboxRow[] = [];
-    const later: OutboxRow[] = [];
-    const keys = new Set<string>();
-    for (const row of pending) {
-      const key = row.partition_key;
-      if (key === null) wave.push(row);
-      else if (failedKeys.has(key)) continue;
-      else if (keys.has(key)) later.push(row);
-      else {
-        keys.add(key);
-        wave.push(row);
-      }
-    }
-    if (wave.length === 0) break;
-    const refused = await publishWave(dapr, first.pubsub, first.topic, wave);
-    for (const row of wave) {
-      const error = refused.get(row.id);
-      if (error === undefined) {
-        outcome.accepted.push(row.seq);
-        continue;
-      }
-      outcome.failed.push({ seq: row.seq, error });
-      if (row.partition_key !== null) failedKeys.add(row.partition_key);
-    }
-    if (refused.size > 0) {
-      const error = refused.values().next().value;
-      log?.warn("outbox publish failed; rows kept for a retry", {
-        pubsub: first.pubsub,
-        topic: first.topic,
-        rows: refused.size,
-        error,
-      });
-    }
-    pending = later;
-  }
-  return outcome;
-}
-
-/** Returns the refused rows' ids with a short reason; a whole-request failure refuses every row. */
-async function publishWave(
-  dapr: DaprClient,
-  pubsub: string,
-  topic: string,
-  wave: OutboxRow[],
-): Promise<Map<string, string>> {
-  const entries = wave.map((row) => ({
-    event: row.event,
-    entryId: row.id,
-    ...(row.partition_key === null ? {} : { partitionKey: row.partition_key }),
-  }));
-  try {
-    const { failed } = await dapr.publishBulk(pubsub, topic, entries);
-    return new Map(failed.map((f) => [f.entryId, shortError(f.error)]));
-  } catch (error) {
-    const reason = shortError(error instanceof Error ? error.message : String(error));
-    return new Map(wave.map((row) => [row.id, reason]));
-  }
-}
-
-/** The first line, bounded: enough to tell an outage from a refusal. DaprError messages carry no token. */
-function shortError(message: string): string {
-  const line = message.split("\n", 1)[0] ?? "";
-  return line.length > ERROR_LENGTH ? `${line.slice(0, ERROR_LENGTH - 1)}…` : line;
 }

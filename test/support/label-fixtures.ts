@@ -1,22 +1,33 @@
 /**
  * Rows and contexts for the category, tag and task-tag tests: users and tasks inserted with plain SQL,
  * and tools called as plain functions, their input and output checked against the tool's own schemas
- * (what the MCP layer does around every call).
+ * (what the MCP layer does around every call) and the output against the JSON Schema it advertises.
  */
+
+import type { JsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Sql } from "postgres";
 import type { ToolDefinition } from "../../runtime/define.js";
 import type { ToolContext, User } from "../../runtime/domain/context.js";
 import { silentLogger } from "../../runtime/log.js";
+import { compileTools } from "../../runtime/mcp/schema.js";
 
 let users = 0;
 
-export async function insertUser(sql: Sql): Promise<User> {
+/** A user inserted with plain SQL; UTC and a 60-minute default reminder unless told otherwise. */
+export async function insertUser(
+  sql: Sql,
+  options: { timeZone?: string; defaultReminderMinutes?: number | null } = {},
+): Promise<User> {
+  const timeZone = options.timeZone ?? "UTC";
+  const minutes = options.defaultReminderMinutes === undefined ? 60 : options.defaultReminderMinutes;
   const [row] = await sql<{ id: string; email: string }[]>`
-    insert into users (email) values (${`user${++users}.${process.pid}.${Date.now()}@example.com`})
+    insert into users (email, time_zone, default_reminder_minutes)
+    values (${`user${++users}.${process.pid}.${Date.now()}@example.com`}, ${timeZone}, ${minutes})
     returning id, email`;
   if (!row) throw new Error("no user inserted");
-  return { id: row.id, email: row.email, displayName: null, timeZone: "UTC", defaultReminderMinutes: 60 };
+  return { id: row.id, email: row.email, displayName: null, timeZone, defaultReminderMinutes: minutes };
 }
 
 export const contextFor = (sql: Sql, user: User): ToolContext => ({ sql, user, log: silentLogger });
@@ -56,7 +67,12 @@ export interface OutboxRow {
 export const outboxEvents = (sql: Sql): Promise<OutboxRow[]> =>
   sql<OutboxRow[]>`select topic, partition_key, event from outbox order by seq`;
 
-/** Calls a tool as the MCP layer would: input through its schema, output checked against its outputSchema. */
+/**
+ * Calls a tool as the MCP layer would: input through its schema, output checked against its valibot
+ * output and, as JSON on the wire, against the outputSchema `tools/list` advertises, with the SDK
+ * client's own Ajv set-up (formats included): a result valibot passes but the client would reject
+ * fails here.
+ */
 export async function call<I extends StandardSchemaV1, O extends StandardSchemaV1>(
   tool: ToolDefinition<I, O, ToolContext>,
   ctx: ToolContext,
@@ -66,8 +82,28 @@ export async function call<I extends StandardSchemaV1, O extends StandardSchemaV
   if (input.issues) throw new Error(`input rejected: ${JSON.stringify(input.issues)}`);
   const result = await tool.handle(input.value, ctx);
   const output = await tool.output["~standard"].validate(result);
-  if (output.issues) throw new Error(`output does not match outputSchema: ${JSON.stringify(output.issues)}`);
+  if (output.issues)
+    throw new Error(`output does not match the valibot output: ${JSON.stringify(output.issues)}`);
+  const checked = advertisedOutput(tool as unknown as ToolDefinition)(
+    JSON.parse(JSON.stringify(output.value)),
+  );
+  if (!checked.valid)
+    throw new Error(`output does not match the advertised outputSchema: ${checked.errorMessage}`);
   return result;
+}
+
+const validators = new WeakMap<ToolDefinition, JsonSchemaValidator<unknown>>();
+const ajv = new AjvJsonSchemaValidator();
+
+function advertisedOutput(tool: ToolDefinition): JsonSchemaValidator<unknown> {
+  let validate = validators.get(tool);
+  if (!validate) {
+    const listing = compileTools([{ name: tool.name, unit: tool }]).get(tool.name)?.listing;
+    if (!listing) throw new Error(`tool ${tool.name} has no listing`);
+    validate = ajv.getValidator(listing.outputSchema);
+    validators.set(tool, validate);
+  }
+  return validate;
 }
 
 /**

@@ -5,26 +5,9 @@
  */
 import type { Sql } from "postgres";
 import { expect } from "vitest";
-import type { User } from "../../runtime/domain/context.js";
 import { DomainError } from "../../runtime/domain/errors.js";
 
-export { call, contextFor, type OutboxRow, outboxEvents } from "./label-fixtures.js";
-
-let users = 0;
-
-export async function insertUser(
-  sql: Sql,
-  options: { timeZone?: string; defaultReminderMinutes?: number | null } = {},
-): Promise<User> {
-  const timeZone = options.timeZone ?? "UTC";
-  const minutes = options.defaultReminderMinutes === undefined ? 60 : options.defaultReminderMinutes;
-  const [row] = await sql<{ id: string; email: string }[]>`
-    insert into users (email, time_zone, default_reminder_minutes)
-    values (${`tasks${++users}.${process.pid}.${Date.now()}@example.com`}, ${timeZone}, ${minutes})
-    returning id, email`;
-  if (!row) throw new Error("no user inserted");
-  return { id: row.id, email: row.email, displayName: null, timeZone, defaultReminderMinutes: minutes };
-}
+export { call, contextFor, insertUser, type OutboxRow, outboxEvents } from "./label-fixtures.js";
 
 /** Awaits a call that must fail with this DomainError code; returns the error for its message. */
 export async function expectCode(promise: Promise<unknown>, code: string): Promise<DomainError> {

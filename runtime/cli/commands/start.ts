@@ -4,6 +4,7 @@ import { type Config, environmentSecrets, loadConfig } from "../../config.js";
 import { startSidecar } from "../../dev/sidecar.js";
 import { registry } from "../../generated/registry.gen.js";
 import { createLogger, type Logger } from "../../log.js";
+import { getMailer } from "../../mail/mailer.js";
 import { closeOnSignals, type RunningApp, serveGroups } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
 import { type LocalDatabase, startLocalDatabase } from "../database.js";
@@ -24,8 +25,11 @@ Without DATABASE_URL the database is embedded (PGlite) in TASKBEAT_HOME/pgdata (
 .taskbeat/pgdata) and kept across restarts. On the first run (no users yet) it creates the user
 ${LOCAL_USER_EMAIL} and prints its token once; "taskbeat users token <email>" issues another.
 
+Reminder mail goes out through SMTP_URL (with MAIL_FROM) when set; otherwise each message is written
+to TASKBEAT_HOME/mail/<reminder id>.eml.
+
 Environment: PORT, DAPR_HTTP_PORT, DATABASE_URL, TASKBEAT_HOME, EMBEDDED_DB_PORT, APP_API_TOKEN,
-DAPR_API_TOKEN, LOG_LEVEL`,
+DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
 
   async run(argv) {
     parseOptions(argv, {});
@@ -74,6 +78,7 @@ DAPR_API_TOKEN, LOG_LEVEL`,
         `  app       ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
         `  sidecar   ${sidecar.url}  (local stand-in for daprd)`,
         `  database  ${describeDatabase(config, database)}`,
+        `  mail      ${getMailer().description}`, // mail: SMTP, or the .eml folder
         `  try       npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
         "",
       ].join("\n"),

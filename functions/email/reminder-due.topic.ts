@@ -1,0 +1,43 @@
+/**
+ * Trigger: `taskbeat.reminder.due.v1` on `task-reminders` (bulk: ≤ 10 messages or 1 s), from check-due-tasks.
+ * Effect: one reminder mail (SMTP_URL, else an .eml file in TASKBEAT_HOME/mail), then the reminder is `sent`.
+ * Idempotency: the reminder's state, checked and changed under its row lock, and the inbox row
+ * (consumer "email.reminder-due", event id). Temporary SMTP failure: RETRY; permanent (5xx): `failed`, DROP.
+ */
+import { defineSubscription } from "../../runtime/define.js";
+import { getMailer } from "../../runtime/mail/mailer.js";
+import { deliverReminder } from "../../runtime/mail/reminder-delivery.js";
+import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
+import { DropMessage, RetryLater } from "../../runtime/outcomes.js";
+import { REMINDER_DUE_TYPE, ReminderDueSchema } from "../../runtime/reminders/claim-event.js";
+
+export default defineSubscription({
+  pubsub: PUBSUB,
+  topic: TOPICS.taskReminders,
+  schema: ReminderDueSchema,
+  types: [REMINDER_DUE_TYPE],
+  bulk: { maxMessages: 10, maxAwaitMs: 1000 },
+  async handle(data, ctx) {
+    const reminderId = data.reminder_id;
+    const result = await deliverReminder(ctx.sql, getMailer(), {
+      reminderId,
+      eventId: ctx.event.id,
+      signal: ctx.signal,
+    });
+    switch (result.outcome) {
+      case "sent":
+        ctx.log.info("reminder mailed", { reminderId, messageId: result.messageId });
+        return;
+      case "skipped":
+        ctx.log.info("reminder not mailed", { reminderId, reason: result.reason });
+        return;
+      case "retry":
+        throw new RetryLater(`reminder ${reminderId}: temporary mail failure (${result.reason})`);
+      case "failed":
+        throw new DropMessage(`reminder ${reminderId}: mail refused permanently; marked failed`, {
+          reminderId,
+          reason: result.reason,
+        });
+    }
+  },
+});
