@@ -275,8 +275,11 @@ describe("taskbeat start", () => {
       expect(added.isError).toBeFalsy();
       // The rest of the round trip a new user makes: list, search, complete.
       const id = (added.structuredContent as { task: { id: string } }).task.id;
-      const ids = (result: { structuredContent?: unknown }) =>
-        (result.structuredContent as { tasks: Array<{ id: string }> }).tasks.map((task) => task.id);
+      // callTool's result type is a union that includes the legacy `toolResult` shape.
+      const ids = (result: unknown) =>
+        (result as { structuredContent: { tasks: Array<{ id: string }> } }).structuredContent.tasks.map(
+          (task) => task.id,
+        );
       expect(ids(await client.callTool({ name: "list_tasks", arguments: {} }))).toEqual([id]);
       expect(ids(await client.callTool({ name: "search_tasks", arguments: { query: "milk" } }))).toEqual([
         id,

@@ -18,3 +18,18 @@ export const ReminderDueSchema = v.object({
   due_at: v.nullable(v.pipe(v.string(), v.isoTimestamp())),
 });
 export type ReminderDueData = v.InferOutput<typeof ReminderDueSchema>;
+
+/** The event's data for a claimed (or re-claimed) reminder row. */
+export const reminderDueData = (row: {
+  id: string;
+  task_id: string;
+  user_id: string;
+  remind_at: Date;
+  due_at: Date | null;
+}): ReminderDueData => ({
+  reminder_id: row.id,
+  task_id: row.task_id,
+  user_id: row.user_id,
+  remind_at: row.remind_at.toISOString(),
+  due_at: row.due_at?.toISOString() ?? null,
+});

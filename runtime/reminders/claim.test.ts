@@ -27,7 +27,14 @@ describe("claimDueReminders", () => {
 
     const result = await claimDueReminders(ctx());
 
-    expect(result).toEqual({ published: 3, cancelled: 0, batches: 1, more: false });
+    expect(result).toEqual({
+      published: 3,
+      cancelled: 0,
+      republished: 0,
+      gaveUp: 0,
+      batches: 1,
+      more: false,
+    });
     expect(kicks).toBe(1);
     const states = await reminderStates(db.sql, [...due, ...future]);
     for (const row of states) {
@@ -64,7 +71,14 @@ describe("claimDueReminders", () => {
     await seedReminders(db.sql, await seedTasks(db.sql, user, 2), { inSeconds: -1 });
     expect((await claimDueReminders(ctx())).published).toBe(2);
 
-    expect(await claimDueReminders(ctx())).toEqual({ published: 0, cancelled: 0, batches: 1, more: false });
+    expect(await claimDueReminders(ctx())).toEqual({
+      published: 0,
+      cancelled: 0,
+      republished: 0,
+      gaveUp: 0,
+      batches: 1,
+      more: false,
+    });
     expect(await reminderEvents(db.sql)).toHaveLength(2);
     expect(kicks).toBe(1);
   });
@@ -117,6 +131,8 @@ describe("claimDueReminders", () => {
     expect(await claimDueReminders(ctx(), { batchSize: 10 })).toEqual({
       published: 25,
       cancelled: 0,
+      republished: 0,
+      gaveUp: 0,
       batches: 3,
       more: false,
     });
@@ -131,6 +147,8 @@ describe("claimDueReminders", () => {
     expect(await claimDueReminders(ctx(), { batchSize: 4, budgetMs: 0 })).toEqual({
       published: 4,
       cancelled: 0,
+      republished: 0,
+      gaveUp: 0,
       batches: 1,
       more: true,
     });

@@ -3,12 +3,14 @@
  * reminders, oldest first, with `FOR UPDATE SKIP LOCKED`, so overlapping ticks and replicas each get
  * other rows and no reminder is claimed twice. It marks them published, or cancelled when their task
  * is completed by now. The same transaction puts one taskbeat.reminder.due.v1 event per published
- * reminder into the outbox: a claim and its event commit together or not at all.
+ * reminder into the outbox: a claim and its event commit together or not at all. After the due ones,
+ * reclaim.ts sweeps reminders stuck in `published` (their mail never went out) and announces them again.
  */
 import type { Sql } from "postgres";
 import { type DomainContext, type Tx, transact } from "../domain/context.js";
 import { type NewOutboxEvent, TOPICS } from "../outbox/enqueue.js";
-import { REMINDER_DUE_TYPE, type ReminderDueData } from "./claim-event.js";
+import { REMINDER_DUE_TYPE, reminderDueData } from "./claim-event.js";
+import { type ReclaimBatch, type ReclaimOptions, reclaimBatch } from "./reclaim.js";
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_BUDGET_MS = 4_000;
@@ -71,20 +73,17 @@ export async function claimBatch(
     .filter((row) => row.state === "published")
     .sort((a, b) => a.remind_at.getTime() - b.remind_at.getTime());
   for (const row of published) {
-    emit({ topic: TOPICS.taskReminders, type: REMINDER_DUE_TYPE, subject: row.id, data: eventData(row) });
+    emit({
+      topic: TOPICS.taskReminders,
+      type: REMINDER_DUE_TYPE,
+      subject: row.id,
+      data: reminderDueData(row),
+    });
   }
   return { published: published.length, cancelled: rows.length - published.length };
 }
 
-const eventData = (row: ClaimedRow): ReminderDueData => ({
-  reminder_id: row.id,
-  task_id: row.task_id,
-  user_id: row.user_id,
-  remind_at: row.remind_at.toISOString(),
-  due_at: row.due_at?.toISOString() ?? null,
-});
-
-export interface ClaimOptions {
+export interface ClaimOptions extends ReclaimOptions {
   /** Most reminders per transaction. Default 500. */
   batchSize?: number;
   /** Start no new batch after this long. Default 4000 ms (below the job's 5 s schedule). */
@@ -93,15 +92,18 @@ export interface ClaimOptions {
   signal?: AbortSignal;
 }
 
-export interface ClaimResult extends BatchResult {
+export interface ClaimResult extends BatchResult, Omit<ReclaimBatch, "cancelled"> {
+  /** Transactions that claimed due reminders (the sweep of stuck ones is not counted). */
   batches: number;
-  /** Stopped by the budget or the signal after a full batch: more are probably due. */
+  /** Stopped by the budget or the signal after a full batch: more are probably due (or stuck). */
   more: boolean;
 }
 
 /**
  * Claims batches, each in its own transaction, until one comes back short (nothing more is due or
  * the rest is held by another claimer) or the budget is spent; a backlog drains over a few ticks.
+ * Then, within the same budget, sweeps stuck published reminders (reclaim.ts) the same way: due ones
+ * go first, as a sweep only repairs what an outage left behind.
  */
 export async function claimDueReminders(
   ctx: Pick<DomainContext, "sql" | "onEventsCommitted">,
@@ -111,13 +113,29 @@ export async function claimDueReminders(
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new RangeError(`batchSize must be ≥ 1: ${batchSize}`);
   const deadline = performance.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS);
-  const total: ClaimResult = { published: 0, cancelled: 0, batches: 0, more: false };
+  const spent = () => performance.now() >= deadline || options.signal?.aborted === true;
+  const total: ClaimResult = {
+    published: 0,
+    cancelled: 0,
+    republished: 0,
+    gaveUp: 0,
+    batches: 0,
+    more: false,
+  };
   for (;;) {
     const batch = await transact(ctx, (tx, emit) => claimBatch(tx, emit, batchSize));
     total.published += batch.published;
     total.cancelled += batch.cancelled;
     total.batches += 1;
-    if (batch.published + batch.cancelled < batchSize) return total;
-    if (performance.now() >= deadline || options.signal?.aborted) return { ...total, more: true };
+    if (batch.published + batch.cancelled < batchSize) break;
+    if (spent()) return { ...total, more: true };
+  }
+  for (;;) {
+    const swept = await transact(ctx, (tx, emit) => reclaimBatch(tx, emit, batchSize, options));
+    total.republished += swept.republished;
+    total.gaveUp += swept.gaveUp;
+    total.cancelled += swept.cancelled;
+    if (swept.republished + swept.gaveUp + swept.cancelled < batchSize) return total;
+    if (spent()) return { ...total, more: true };
   }
 }
