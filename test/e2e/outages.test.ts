@@ -72,7 +72,7 @@ describe("outages", () => {
   // Needs a real server: on embedded PGlite the relay's claim holds the only session while the
   // sidecar refuses connections, so everything else queues behind it for the whole outage.
   it.runIf(!inject("databaseIsEmbedded"))(
-    "sidecar unreachable for 2 s while tasks are created and reminders fall due → nothing lost",
+    "sidecar unreachable for 2 s while tasks are created and reminders fall due → nothing lost (needs a PostgreSQL server)",
     async () => {
       const failedBefore = stack.relay.stats.failed;
       const outage = stack.sidecar.faults.unreachableFor(2_000);
