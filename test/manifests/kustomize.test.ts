@@ -1,0 +1,282 @@
+/**
+ * `kubectl kustomize` on every overlay, and what comes out: Dapr objects against the pinned CRDs, Kubernetes
+ * objects against the Kubernetes schemas (kubernetes-models), and the cross-checks between them and functions/.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Deployment } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { findDaprReference, validateAgainstCrd } from "../support/crd.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const overlaysDir = path.join(root, "manifests/overlays");
+const overlays = readdirSync(overlaysDir).filter((name) =>
+  existsSync(path.join(overlaysDir, name, "kustomization.yaml")),
+);
+const groups = readdirSync(path.join(root, "functions"), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !entry.name.startsWith("_"))
+  .map((entry) => entry.name)
+  .sort();
+const daprReference = findDaprReference(root);
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML; the assertions are the type checks
+type Obj = Record<string, any>;
+
+function kubectlAvailable(): boolean {
+  try {
+    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const kubectl = kubectlAvailable();
+
+function build(overlay: string): Obj[] {
+  const out = execFileSync("kubectl", ["kustomize", path.join(overlaysDir, overlay)], { encoding: "utf8" });
+  return parseAllDocuments(out)
+    .map((doc) => doc.toJS() as Obj | null)
+    .filter((doc): doc is Obj => doc !== null);
+}
+
+/** The CRD file in shared/dapr-reference/crds/ for each Dapr kind. */
+const CRD_FILES: Record<string, string> = {
+  Component: "components.yaml",
+  Configuration: "configuration.yaml",
+  Resiliency: "resiliency.yaml",
+  Subscription: "subscription.yaml",
+  HTTPEndpoint: "httpendpoints.yaml",
+};
+
+/** Kubernetes models by `apiVersion kind`; a kind missing here fails the test instead of going unchecked. */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  "v1 ServiceAccount": ServiceAccount,
+  "v1 Service": Service,
+  "v1 ConfigMap": ConfigMap,
+  "v1 Secret": Secret,
+  "apps/v1 Deployment": Deployment,
+  "policy/v1 PodDisruptionBudget": PodDisruptionBudget,
+  "autoscaling/v2 HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+  "networking.k8s.io/v1 NetworkPolicy": NetworkPolicy,
+};
+
+const isDapr = (o: Obj) => typeof o.apiVersion === "string" && o.apiVersion.startsWith("dapr.io/");
+const id = (o: Obj) => `${o.kind}/${o.metadata?.name}`;
+
+describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kubectl is not on PATH"}`, () => {
+  it("finds the overlays", () => {
+    expect(overlays.sort()).toEqual(["local", "production"]);
+  });
+
+  describe.each(overlays)("overlay %s", (overlay) => {
+    const objects = kubectl ? build(overlay) : [];
+    const deployments = objects.filter((o) => o.kind === "Deployment");
+    const appIds = deployments.map((d) => d.spec.template.metadata.annotations["dapr.io/app-id"] as string);
+
+    it("builds, into one namespace, with no duplicate objects", () => {
+      expect(objects.length).toBeGreaterThan(0);
+      const names = objects.map((o) => `${o.apiVersion} ${id(o)}`);
+      expect(new Set(names).size).toBe(names.length);
+      for (const o of objects) expect(o.metadata.namespace, id(o)).toBe("taskbeat");
+    });
+
+    it("has Kubernetes objects that validate against the Kubernetes schemas", () => {
+      const problems: string[] = [];
+      for (const o of objects.filter((x) => !isDapr(x))) {
+        const Model = MODELS[`${o.apiVersion} ${o.kind}`];
+        if (!Model) {
+          problems.push(`${o.apiVersion} ${id(o)}: no schema in this test; add its kubernetes-models class`);
+          continue;
+        }
+        try {
+          new Model(o as never).validate();
+        } catch (error) {
+          problems.push(`${id(o)}: ${(error as Error).message}`);
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+
+    it.skipIf(!daprReference)(
+      `has Dapr objects that validate against the CRDs${daprReference ? "" : " — SKIPPED: ../shared/dapr-reference is absent"}`,
+      () => {
+        const problems: string[] = [];
+        const dapr = objects.filter(isDapr);
+        expect(dapr.map((o) => o.kind).sort()).toEqual([
+          "Component",
+          "Component",
+          "Configuration",
+          "Resiliency",
+        ]);
+        for (const o of dapr) {
+          const file = CRD_FILES[o.kind];
+          if (!file) problems.push(`${id(o)}: no CRD known for kind ${o.kind}`);
+          else
+            problems.push(
+              ...validateAgainstCrd(o, path.join(daprReference as string, "crds", file)).map(
+                (p) => `${id(o)}: ${p}`,
+              ),
+            );
+        }
+        expect(problems).toEqual([]);
+      },
+    );
+
+    it("has one Deployment per function group, app-id = group, app-port = containerPort = PORT", () => {
+      expect([...appIds].sort()).toEqual(groups);
+      for (const d of deployments) {
+        const group = d.spec.template.metadata.annotations["dapr.io/app-id"];
+        const annotations = d.spec.template.metadata.annotations as Record<string, string>;
+        const [app] = d.spec.template.spec.containers as Obj[];
+        expect(app, id(d)).toBeDefined();
+        const env = Object.fromEntries((app?.env ?? []).map((e: Obj) => [e.name, e]));
+        const appPort = annotations["dapr.io/app-port"];
+        expect(
+          app?.ports.map((p: Obj) => String(p.containerPort)),
+          id(d),
+        ).toEqual([appPort]);
+        expect(env.PORT?.value, id(d)).toBe(appPort);
+        expect(env.FUNCTION_GROUP?.value, id(d)).toBe(group);
+        expect(app?.command, id(d)).toEqual(["taskbeat"]);
+        expect(app?.args, id(d)).toEqual(["serve", "--group", "$(FUNCTION_GROUP)"]);
+        expect(d.metadata.name).toBe(`taskbeat-${group}`);
+      }
+    });
+
+    it("gives every Deployment the Dapr annotations, probes, resources and a restricted securityContext", () => {
+      const config = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "taskbeat-config");
+      const appGraceMs = Number(config?.data.SHUTDOWN_GRACE_MS ?? 10_000);
+      for (const d of deployments) {
+        const pod = d.spec.template.spec;
+        const a = d.spec.template.metadata.annotations as Record<string, string>;
+        expect(a, id(d)).toMatchObject({
+          "dapr.io/enabled": "true",
+          "dapr.io/app-protocol": "http",
+          "dapr.io/enable-app-health-check": "true",
+          "dapr.io/app-health-check-path": "/healthz",
+          "dapr.io/config": "taskbeat",
+          "dapr.io/enable-metrics": "true",
+          "dapr.io/api-token-secret": "taskbeat-dapr-api-token",
+          "dapr.io/app-token-secret": "taskbeat-app-api-token",
+        });
+        expect(["true", "false"]).toContain(a["dapr.io/log-as-json"]);
+        for (const key of ["cpu-request", "cpu-limit", "memory-request", "memory-limit"]) {
+          expect(a[`dapr.io/sidecar-${key}`], `${id(d)} sidecar-${key}`).toBeTruthy();
+        }
+        // daprd drains at least as long as the app, and both finish inside the pod's grace period.
+        const sidecarGrace = Number(a["dapr.io/graceful-shutdown-seconds"]);
+        expect(sidecarGrace * 1000).toBeGreaterThanOrEqual(appGraceMs);
+        expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sidecarGrace);
+
+        expect(pod.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+        expect(pod.serviceAccountName).toBe(d.metadata.name);
+        for (const c of pod.containers as Obj[]) {
+          expect(c.securityContext, `${id(d)} ${c.name}`).toEqual({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+          });
+          expect(c.readinessProbe?.httpGet?.path).toBe("/readyz");
+          expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
+          expect(c.resources?.requests).toMatchObject({
+            cpu: expect.any(String),
+            memory: expect.any(String),
+          });
+          expect(c.resources?.limits).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+          expect(c.envFrom).toEqual([{ configMapRef: { name: "taskbeat-config" } }]);
+          // The tokens reach daprd through the annotations only; the app reads the same secrets itself.
+          const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e]));
+          expect(env.DAPR_API_TOKEN?.valueFrom?.secretKeyRef).toEqual({
+            name: "taskbeat-dapr-api-token",
+            key: "token",
+          });
+          expect(env.APP_API_TOKEN?.valueFrom?.secretKeyRef).toEqual({
+            name: "taskbeat-app-api-token",
+            key: "token",
+          });
+          expect(c.volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
+        }
+      }
+    });
+
+    it("has a Service, ServiceAccount and PodDisruptionBudget per group, HPAs only on existing Deployments", () => {
+      const names = (kind: string) =>
+        objects.filter((o) => o.kind === kind).map((o) => o.metadata.name as string);
+      const expected = groups.map((g) => `taskbeat-${g}`);
+      expect(names("Service").sort()).toEqual(expected);
+      expect(names("ServiceAccount").sort()).toEqual(expected);
+      const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
+      expect(pdbs.map((p) => p.spec.selector.matchLabels["app.kubernetes.io/name"]).sort()).toEqual(expected);
+      const hpas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler");
+      expect(hpas.length).toBeGreaterThan(0);
+      for (const h of hpas) {
+        expect(names("Deployment")).toContain(h.spec.scaleTargetRef.name);
+        expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
+      }
+      for (const s of objects.filter((o) => o.kind === "Service")) {
+        const target = deployments.find((d) => d.metadata.name === s.metadata.name);
+        expect(target?.spec.template.metadata.labels).toMatchObject(s.spec.selector);
+      }
+    });
+
+    it("scopes every Component and Resiliency to existing app-ids, and pubsub to every group that uses it", () => {
+      for (const o of objects.filter((x) => isDapr(x) && x.kind !== "Configuration")) {
+        expect(o.scopes, id(o)).toBeInstanceOf(Array);
+        for (const scope of o.scopes as string[]) expect(appIds, `${id(o)} scope ${scope}`).toContain(scope);
+      }
+      const pubsub = objects.find((o) => o.kind === "Component" && o.metadata.name === "pubsub");
+      expect([...(pubsub?.scopes ?? [])].sort()).toEqual([...PUBSUB_USERS].sort());
+    });
+
+    it("only references Secrets the template declares, and declares none itself", () => {
+      expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
+      const refs = secretRefs(objects);
+      for (const ref of refs) expect(TEMPLATE_SECRET_KEYS, ref).toContain(ref);
+    });
+  });
+});
+
+/** Groups that publish (outbox relay through their own sidecar) or subscribe. */
+const PUBSUB_USERS = ["backend", "email", "notification", "recurring"];
+
+/** `<secret>/<key>` pairs of manifests/base/secrets.template.yaml. */
+const TEMPLATE_SECRET_KEYS = parseAllDocuments(
+  readFileSync(path.join(root, "manifests/base/secrets.template.yaml"), "utf8"),
+)
+  .map((doc) => doc.toJS() as Obj)
+  .flatMap((s) => Object.keys(s.stringData ?? {}).map((key) => `${s.metadata.name}/${key}`));
+
+/** Every `<secret>/<key>` a pod (secretKeyRef, token annotations) or a Component (secretKeyRef) reads. */
+function secretRefs(objects: Obj[]): string[] {
+  const refs: string[] = [];
+  for (const o of objects) {
+    if (o.kind === "Deployment") {
+      const a = o.spec.template.metadata.annotations as Record<string, string>;
+      for (const key of ["dapr.io/api-token-secret", "dapr.io/app-token-secret"]) {
+        if (a[key]) refs.push(`${a[key]}/token`);
+      }
+      for (const c of o.spec.template.spec.containers as Obj[]) {
+        for (const e of c.env ?? []) {
+          const ref = e.valueFrom?.secretKeyRef;
+          if (ref) refs.push(`${ref.name}/${ref.key}`);
+        }
+      }
+    }
+    if (o.kind === "Component" && o.auth?.secretStore === "kubernetes") {
+      for (const m of o.spec.metadata as Obj[])
+        if (m.secretKeyRef) refs.push(`${m.secretKeyRef.name}/${m.secretKeyRef.key}`);
+    }
+  }
+  return refs;
+}
