@@ -7,6 +7,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { readEnvelope } from "../cloudevent.js";
 import type { BaseContext, SubscriptionDefinition } from "../define.js";
+import type { LogFields, Logger } from "../log.js";
 import { DropMessage } from "../outcomes.js";
 
 export type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
@@ -25,7 +26,7 @@ export async function deliverEvent(
   const read = readEnvelope(body);
   if (!read.ok) return drop(base, read.reason);
   const { envelope, data } = read;
-  const log = base.log.child({ eventId: envelope.id, eventType: envelope.type });
+  const log: Logger = new LazyChildLogger(base.log, { eventId: envelope.id, eventType: envelope.type });
   if (unit.types && !unit.types.includes(envelope.type)) {
     return drop({ ...base, log }, `unexpected CloudEvent type "${envelope.type}"`, envelope.id);
   }
@@ -48,6 +49,43 @@ export async function deliverEvent(
     }
     log.warn("handler failed; Dapr will redeliver", { error });
     return { status: "RETRY", eventId: envelope.id };
+  }
+}
+
+/**
+ * `parent.child(fields)`, made on first use. Most deliveries log nothing, and building a child logger per
+ * event was the largest share of a no-op delivery's CPU (bench/, BENCHMARKS.md); a class keeps the
+ * per-event cost to one small object.
+ */
+class LazyChildLogger implements Logger {
+  #parent: Logger;
+  #fields: LogFields;
+  #log: Logger | undefined;
+
+  constructor(parent: Logger, fields: LogFields) {
+    this.#parent = parent;
+    this.#fields = fields;
+  }
+
+  #inner(): Logger {
+    this.#log ??= this.#parent.child(this.#fields);
+    return this.#log;
+  }
+
+  debug(msg: string, fields?: LogFields): void {
+    this.#inner().debug(msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.#inner().info(msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.#inner().warn(msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.#inner().error(msg, fields);
+  }
+  child(fields: LogFields): Logger {
+    return this.#inner().child(fields);
   }
 }
 

@@ -1,0 +1,266 @@
+/**
+ * `npm run bench`: measures delivery throughput (against a bare Hono route and `@dapr/dapr`'s DaprServer),
+ * the due-reminder claim, the outbox relay, and start-up and memory; prints one table and writes it to
+ * BENCHMARKS.md (between the markers; the rest of the file is kept). `--smoke` runs tiny sizes in
+ * seconds (CI); `--out <file>` writes elsewhere.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { resolve } from "node:path";
+import { benchClaim, type ClaimSize } from "./claim.js";
+import { benchDelivery } from "./delivery.js";
+import { openBenchDb } from "./lib/db.js";
+import { ROOT } from "./lib/proc.js";
+import { benchOutbox } from "./outbox.js";
+import { benchStartup } from "./startup.js";
+
+export interface Row {
+  section: string;
+  measure: string;
+  value: number;
+  unit: string;
+  target?: string;
+  /** Undefined when there is no target. */
+  met?: boolean;
+}
+
+export interface BenchOptions {
+  smoke: boolean;
+}
+
+const FULL = {
+  delivery: { runs: 3, seconds: 5, connections: 32, warmupSeconds: 2 },
+  claimSmall: { tasks: 10_000, pending: 100_000, due: 1_000 },
+  claimLarge: { tasks: 1_000_000, pending: 100_000, due: 1_000 },
+  claimRuns: 5,
+  outboxRows: 10_000,
+  outboxRuns: 3,
+  startupRuns: 5,
+};
+const SMOKE: typeof FULL = {
+  delivery: { runs: 1, seconds: 1, connections: 8, warmupSeconds: 0 },
+  claimSmall: { tasks: 1_000, pending: 1_000, due: 50 },
+  claimLarge: { tasks: 5_000, pending: 1_000, due: 50 },
+  claimRuns: 1,
+  outboxRows: 300,
+  outboxRuns: 1,
+  startupRuns: 1,
+};
+
+const size = (s: ClaimSize) =>
+  `${compact(s.tasks)} tasks, ${compact(s.pending)} pending, ${compact(s.due)} due`;
+const compact = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
+
+export async function runBench(options: BenchOptions): Promise<Row[]> {
+  const plan = options.smoke ? SMOKE : FULL;
+  const rows: Row[] = [];
+  const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+  log("delivery throughput");
+  const d = await benchDelivery(plan.delivery);
+  const deliveries = (shape: "single" | "bulk") => {
+    const label = shape === "single" ? "1 CloudEvent" : "bulk of 10";
+    const unit = shape === "single" ? "deliveries/s" : "bulk requests/s";
+    rows.push({
+      section: "delivery",
+      measure: `taskbeat route, ${label}`,
+      value: d.rps[`taskbeat.${shape}`] ?? NaN,
+      unit,
+    });
+    rows.push({
+      section: "delivery",
+      measure: `bare Hono route, ${label}`,
+      value: d.rps[`bare.${shape}`] ?? NaN,
+      unit,
+    });
+    rows.push({
+      section: "delivery",
+      measure: `DaprServer, ${label}`,
+      value: d.rps[`dapr.${shape}`] ?? NaN,
+      unit,
+    });
+    const vsDapr = d.ratios[`taskbeat/dapr.${shape}`] ?? NaN;
+    const vsBare = d.ratios[`taskbeat/bare.${shape}`] ?? NaN;
+    rows.push({
+      section: "delivery",
+      measure: `taskbeat / DaprServer, ${label}`,
+      value: vsDapr,
+      unit: "×",
+      target: "≥ 3",
+      met: vsDapr >= 3,
+    });
+    rows.push({
+      section: "delivery",
+      measure: `taskbeat / bare route, ${label}`,
+      value: vsBare,
+      unit: "×",
+      target: "≥ 0.8",
+      met: vsBare >= 0.8,
+    });
+  };
+  deliveries("single");
+  deliveries("bulk");
+  rows.push({
+    section: "memory",
+    measure: "RSS of the router process, idle (before load)",
+    value: d.taskbeatRssIdleMb,
+    unit: "MB",
+  });
+  rows.push({
+    section: "memory",
+    measure: "RSS of the router process, peak under delivery load",
+    value: d.taskbeatRssUnderLoadMb,
+    unit: "MB",
+    target: "≤ 150",
+    met: d.taskbeatRssUnderLoadMb <= 150,
+  });
+  rows.push({
+    section: "delivery",
+    measure: "failed or non-2xx deliveries (all servers)",
+    value: d.failures,
+    unit: "count",
+  });
+
+  const db = await openBenchDb();
+  try {
+    log(`due-reminder claim: ${size(plan.claimSmall)}`);
+    const small = await benchClaim(db.sql, plan.claimSmall, plan.claimRuns);
+    log(`due-reminder claim: ${size(plan.claimLarge)}`);
+    const large = await benchClaim(db.sql, plan.claimLarge, plan.claimRuns);
+    for (const c of [small, large]) {
+      rows.push({
+        section: "claim",
+        measure: `claim + enqueue ${compact(c.due)} due (${size(c)})`,
+        value: c.claimDueMs,
+        unit: "ms",
+        target: "≤ 50",
+        met: c.claimDueMs <= 50 && c.claimed === c.due,
+      });
+      rows.push({
+        section: "claim",
+        measure: `claim, nothing due (${size(c)})`,
+        value: c.nothingDueMs,
+        unit: "ms",
+        target: "≤ 5",
+        met: c.nothingDueMs <= 5,
+      });
+      rows.push({
+        section: "claim",
+        measure: `seeding ${compact(c.tasks)} tasks (generate_series)`,
+        value: c.seedSeconds,
+        unit: "s",
+      });
+    }
+    const ratio = large.claimDueMs / small.claimDueMs;
+    rows.push({
+      section: "claim",
+      measure: `claim time ${compact(large.tasks)} / ${compact(small.tasks)} tasks`,
+      value: ratio,
+      unit: "×",
+      target: "≤ 1.5",
+      met: ratio <= 1.5,
+    });
+    await db.sql`truncate users, tasks, reminders, outbox cascade`;
+
+    log(`outbox relay: ${compact(plan.outboxRows)} rows`);
+    const o = await benchOutbox(db.sql, plan.outboxRows, plan.outboxRuns);
+    rows.push({
+      section: "outbox",
+      measure: `drainOutbox → local sidecar (${compact(o.rows)} rows)`,
+      value: o.eventsPerSecond,
+      unit: "events/s",
+      target: "≥ 5000",
+      met: o.eventsPerSecond >= 5000 && o.published === o.rows,
+    });
+
+    log("start-up and memory");
+    const s = await benchStartup(db.url, plan.startupRuns);
+    rows.push({
+      section: "start-up",
+      measure: "serve --group email: spawn → /readyz 200",
+      value: s.readyMs,
+      unit: "ms",
+      target: "≤ 300",
+      met: s.readyMs <= 300,
+    });
+    rows.push({
+      section: "memory",
+      measure: "RSS of serve --group email, idle",
+      value: s.rssIdleMb,
+      unit: "MB",
+      target: "≤ 80",
+      met: s.rssIdleMb <= 80,
+    });
+  } finally {
+    await db.drop();
+  }
+  return rows;
+}
+
+const format = (value: number) =>
+  !Number.isFinite(value)
+    ? String(value)
+    : Math.abs(value) >= 100
+      ? Math.round(value).toLocaleString("en-US")
+      : value.toFixed(2);
+
+/** A Markdown table padded the way biome formats one, so a fresh BENCHMARKS.md passes `biome check`. */
+export function renderTable(rows: readonly Row[]): string {
+  const header = ["Section", "Measure", "Value", "Unit", "Target", "Met"];
+  const body = rows.map((r) => [
+    r.section,
+    r.measure,
+    format(r.value),
+    r.unit,
+    r.target ?? "",
+    r.met === undefined ? "" : r.met ? "yes" : "**no**",
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? "").length)));
+  const valueColumn = 2;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i === valueColumn ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(" | ")} |`;
+  const rule = `| ${widths.map((w, i) => (i === valueColumn ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
+  return [line(header), rule, ...body.map(line)].join("\n");
+}
+
+const BEGIN = "<!-- bench:begin (generated by npm run bench; edits between the markers are overwritten) -->";
+const END = "<!-- bench:end -->";
+
+export function renderReport(rows: readonly Row[], options: BenchOptions): string {
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  return [
+    BEGIN,
+    `Measured ${new Date().toISOString()} on ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${os.platform()} ${os.release()}${options.smoke ? " (**smoke run: tiny sizes, not figures**)" : ""}.`,
+    "",
+    "Reproduce: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench` (a schema of its own, dropped afterwards).",
+    "",
+    renderTable(rows),
+    END,
+  ].join("\n");
+}
+
+export function writeReport(path: string, report: string): void {
+  const current = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const start = current.indexOf("<!-- bench:begin");
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? `${current.slice(0, start)}${report}${current.slice(end + END.length)}`
+      : `# Benchmarks\n\n${report}\n`;
+  writeFileSync(path, next);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("bench/run.ts")) {
+  const args = process.argv.slice(2);
+  const smoke = args.includes("--smoke");
+  const outAt = args.indexOf("--out");
+  // A smoke run's figures mean nothing, so it writes a report only where asked to.
+  const out =
+    outAt >= 0 ? resolve(args[outAt + 1] ?? "") : smoke ? undefined : resolve(ROOT, "BENCHMARKS.md");
+  const rows = await runBench({ smoke });
+  process.stdout.write(`${renderTable(rows)}\n`);
+  if (out) {
+    writeReport(out, renderReport(rows, { smoke }));
+    process.stderr.write(`bench: wrote ${out}\n`);
+  }
+}
