@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCloudEvent } from "../runtime/cloudevent.js";
-import { DaprClient } from "../runtime/dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../runtime/dev/sidecar.js";
+import type { DaprClient } from "../runtime/dapr/client.js";
+import type { LocalSidecar } from "../runtime/dev/sidecar.js";
 import { buildRegistry } from "../runtime/gen/render-registry.js";
 import { scanFunctions } from "../runtime/gen/scan.js";
 import { silentLogger } from "../runtime/log.js";
@@ -15,11 +15,11 @@ import { RuntimeMetrics } from "../runtime/metrics.js";
 import { createApp } from "../runtime/router/app.js";
 import { Lifecycle } from "../runtime/router/lifecycle.js";
 import { behaviour, reset, seen } from "./fixtures/contract/functions/shop/_behaviour.js";
-import { type Served, serveApp } from "./support/http.js";
+import { type BehindSidecar, behindSidecar } from "./support/behind-sidecar.js";
 
 const fixture = fileURLToPath(new URL("./fixtures/contract/functions", import.meta.url));
 
-let served: Served;
+let stack: BehindSidecar | undefined;
 let sidecar: LocalSidecar;
 let client: DaprClient;
 
@@ -34,19 +34,11 @@ beforeAll(async () => {
     metrics: new RuntimeMetrics(),
     lifecycle: new Lifecycle(),
   });
-  served = await serveApp(app);
-  sidecar = await startSidecar({
-    appUrl: served.url,
-    appId: "shop",
-    log: silentLogger,
-    retry: { maxAttempts: 3, initialIntervalMs: 10, maxIntervalMs: 40 },
-  });
-  await sidecar.ready();
-  client = new DaprClient({ baseUrl: sidecar.url, log: silentLogger });
+  stack = await behindSidecar(app, "shop");
+  ({ sidecar, client } = stack);
 });
 afterAll(async () => {
-  await sidecar.close();
-  await served.close();
+  await stack?.close();
 });
 beforeEach(() => {
   reset();

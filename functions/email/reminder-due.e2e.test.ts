@@ -6,8 +6,8 @@
 import { Hono } from "hono";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CloudEvent } from "../../runtime/cloudevent.js";
-import { DaprClient } from "../../runtime/dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../../runtime/dev/sidecar.js";
+import type { DaprClient } from "../../runtime/dapr/client.js";
+import type { LocalSidecar } from "../../runtime/dev/sidecar.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
 import { createSmtpMailer, type Mailer, setMailer } from "../../runtime/mail/mailer.js";
@@ -15,8 +15,9 @@ import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
-import { type Served, serveApp } from "../../test/support/http.js";
+import type { Served } from "../../test/support/http.js";
 import { freePort } from "../../test/support/ports.js";
 import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
 import { reminderDueEvent, reminderState, seedReminder } from "./_fixtures.js";
@@ -32,6 +33,7 @@ interface BulkRequest {
 const db = useTestDb("email-e2e");
 let smtp: TestSmtp;
 let mailer: Mailer;
+let stack: BehindSidecar | undefined;
 let served: Served;
 let sidecar: LocalSidecar;
 let client: DaprClient;
@@ -58,19 +60,11 @@ beforeAll(async () => {
     }
     return app.fetch(c.req.raw);
   });
-  served = await serveApp(recording);
-  sidecar = await startSidecar({
-    appUrl: served.url,
-    appId: "email",
-    log: silentLogger,
-    retry: { maxAttempts: 3, initialIntervalMs: 10, maxIntervalMs: 40 },
-  });
-  await sidecar.ready();
-  client = new DaprClient({ baseUrl: sidecar.url, log: silentLogger });
+  stack = await behindSidecar(recording, "email");
+  ({ served, sidecar, client } = stack);
 });
 afterAll(async () => {
-  await sidecar.close();
-  await served.close();
+  await stack?.close();
   await mailer.close();
   await smtp.stop();
 });

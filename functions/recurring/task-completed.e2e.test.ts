@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCloudEvent } from "../../runtime/cloudevent.js";
-import { DaprClient } from "../../runtime/dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../../runtime/dev/sidecar.js";
+import type { DaprClient } from "../../runtime/dapr/client.js";
+import type { LocalSidecar } from "../../runtime/dev/sidecar.js";
 import type { DomainContext } from "../../runtime/domain/context.js";
 import { addTask } from "../../runtime/domain/tasks.js";
 import { completeTask, uncompleteTask } from "../../runtime/domain/tasks-status.js";
@@ -16,14 +16,14 @@ import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { CONSUMER } from "../../runtime/recurring/next-task.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
-import { type Served, serveApp } from "../../test/support/http.js";
 import { contextFor, eventsFor, insertUser } from "../../test/support/task-fixtures.js";
 import { completionEvents, lastCompletion, seriesOf } from "./_fixtures.js";
 
 const db = useTestDb("recurring-e2e");
 
-let served: Served;
+let stack: BehindSidecar | undefined;
 let sidecar: LocalSidecar;
 let client: DaprClient;
 const metrics = new RuntimeMetrics();
@@ -40,19 +40,11 @@ beforeAll(async () => {
     metrics,
     lifecycle: new Lifecycle(),
   });
-  served = await serveApp(app);
-  sidecar = await startSidecar({
-    appUrl: served.url,
-    appId: "recurring",
-    log: silentLogger,
-    retry: { maxAttempts: 3, initialIntervalMs: 10, maxIntervalMs: 40 },
-  });
-  await sidecar.ready();
-  client = new DaprClient({ baseUrl: sidecar.url, log: silentLogger });
+  stack = await behindSidecar(app, "recurring");
+  ({ sidecar, client } = stack);
 });
 afterAll(async () => {
-  await sidecar?.close();
-  await served?.close();
+  await stack?.close();
 });
 beforeEach(() => {
   sidecar.faults.reset();
