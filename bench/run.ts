@@ -2,14 +2,15 @@
  * `npm run bench`: measures delivery throughput (against a bare Hono route and `@dapr/dapr`'s DaprServer),
  * the due-reminder claim, the outbox relay, and start-up and memory; prints one table and writes it to
  * BENCHMARKS.md (between the markers; the rest of the file is kept). `--smoke` runs tiny sizes in
- * seconds (CI); `--out <file>` writes elsewhere.
+ * seconds (CI); `--out <file>` writes elsewhere; `--only delivery,claim` runs some sections (and writes
+ * only where `--out` says, since a partial table must not replace the full one).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { resolve } from "node:path";
 import { benchClaim, type ClaimSize } from "./claim.js";
 import { benchDelivery } from "./delivery.js";
-import { openBenchDb } from "./lib/db.js";
+import { type BenchDb, openBenchDb } from "./lib/db.js";
 import { ROOT } from "./lib/proc.js";
 import { benchOutbox } from "./outbox.js";
 import { benchStartup } from "./startup.js";
@@ -26,6 +27,8 @@ export interface Row {
 
 export interface BenchOptions {
   smoke: boolean;
+  /** Sections to run (all when absent). */
+  only?: string[];
 }
 
 const FULL = {
@@ -51,11 +54,42 @@ const size = (s: ClaimSize) =>
   `${compact(s.tasks)} tasks, ${compact(s.pending)} pending, ${compact(s.due)} due`;
 const compact = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
 
+type Plan = typeof FULL;
+type Log = (msg: string) => void;
+
+/** One part of the suite: its rows are appended in this order. `--only a,b` runs a subset. */
+const SECTIONS: Record<string, (plan: Plan, rows: Row[], log: Log) => Promise<void>> = {
+  delivery: benchDeliverySection,
+  claim: (plan, rows, log) => withDb((db) => benchClaimSection(db, plan, rows, log)),
+  outbox: (plan, rows, log) => withDb((db) => benchOutboxSection(db, plan, rows, log)),
+  startup: (plan, rows, log) => withDb((db) => benchStartupSection(db, plan, rows, log)),
+};
+export const SECTION_NAMES = Object.keys(SECTIONS);
+
+async function withDb(use: (db: BenchDb) => Promise<void>): Promise<void> {
+  const db = await openBenchDb();
+  try {
+    await use(db);
+  } finally {
+    await db.drop();
+  }
+}
+
 export async function runBench(options: BenchOptions): Promise<Row[]> {
   const plan = options.smoke ? SMOKE : FULL;
   const rows: Row[] = [];
   const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+  const only = options.only ?? SECTION_NAMES;
+  const unknown = only.filter((name) => !(name in SECTIONS));
+  if (unknown.length > 0)
+    throw new Error(`unknown bench section(s): ${unknown.join(", ")} (known: ${SECTION_NAMES.join(", ")})`);
+  for (const name of SECTION_NAMES) {
+    if (only.includes(name)) await SECTIONS[name]?.(plan, rows, log);
+  }
+  return rows;
+}
 
+async function benchDeliverySection(plan: Plan, rows: Row[], log: Log): Promise<void> {
   log("delivery throughput");
   const d = await benchDelivery(plan.delivery);
   const deliveries = (shape: "single" | "bulk") => {
@@ -120,81 +154,81 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
     value: d.failures,
     unit: "count",
   });
+}
 
-  const db = await openBenchDb();
-  try {
-    log(`due-reminder claim: ${size(plan.claimSmall)}`);
-    const small = await benchClaim(db.sql, plan.claimSmall, plan.claimRuns);
-    log(`due-reminder claim: ${size(plan.claimLarge)}`);
-    const large = await benchClaim(db.sql, plan.claimLarge, plan.claimRuns);
-    for (const c of [small, large]) {
-      rows.push({
-        section: "claim",
-        measure: `claim + enqueue ${compact(c.due)} due (${size(c)})`,
-        value: c.claimDueMs,
-        unit: "ms",
-        target: "≤ 50",
-        met: c.claimDueMs <= 50 && c.claimed === c.due,
-      });
-      rows.push({
-        section: "claim",
-        measure: `claim, nothing due (${size(c)})`,
-        value: c.nothingDueMs,
-        unit: "ms",
-        target: "≤ 5",
-        met: c.nothingDueMs <= 5,
-      });
-      rows.push({
-        section: "claim",
-        measure: `seeding ${compact(c.tasks)} tasks (generate_series)`,
-        value: c.seedSeconds,
-        unit: "s",
-      });
-    }
-    const ratio = large.claimDueMs / small.claimDueMs;
+async function benchClaimSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): Promise<void> {
+  log(`due-reminder claim: ${size(plan.claimSmall)}`);
+  const small = await benchClaim(db.sql, plan.claimSmall, plan.claimRuns);
+  log(`due-reminder claim: ${size(plan.claimLarge)}`);
+  const large = await benchClaim(db.sql, plan.claimLarge, plan.claimRuns);
+  for (const c of [small, large]) {
     rows.push({
       section: "claim",
-      measure: `claim time ${compact(large.tasks)} / ${compact(small.tasks)} tasks`,
-      value: ratio,
-      unit: "×",
-      target: "≤ 1.5",
-      met: ratio <= 1.5,
-    });
-    await db.sql`truncate users, tasks, reminders, outbox cascade`;
-
-    log(`outbox relay: ${compact(plan.outboxRows)} rows`);
-    const o = await benchOutbox(db.sql, plan.outboxRows, plan.outboxRuns);
-    rows.push({
-      section: "outbox",
-      measure: `drainOutbox → local sidecar (${compact(o.rows)} rows)`,
-      value: o.eventsPerSecond,
-      unit: "events/s",
-      target: "≥ 5000",
-      met: o.eventsPerSecond >= 5000 && o.published === o.rows,
-    });
-
-    log("start-up and memory");
-    const s = await benchStartup(db.url, plan.startupRuns);
-    rows.push({
-      section: "start-up",
-      measure: "serve --group email: spawn → /readyz 200",
-      value: s.readyMs,
+      measure: `claim + enqueue ${compact(c.due)} due (${size(c)})`,
+      value: c.claimDueMs,
       unit: "ms",
-      target: "≤ 300",
-      met: s.readyMs <= 300,
+      target: "≤ 50",
+      met: c.claimDueMs <= 50 && c.claimed === c.due,
     });
     rows.push({
-      section: "memory",
-      measure: "RSS of serve --group email, idle",
-      value: s.rssIdleMb,
-      unit: "MB",
-      target: "≤ 80",
-      met: s.rssIdleMb <= 80,
+      section: "claim",
+      measure: `claim, nothing due (${size(c)})`,
+      value: c.nothingDueMs,
+      unit: "ms",
+      target: "≤ 5",
+      met: c.nothingDueMs <= 5,
     });
-  } finally {
-    await db.drop();
+    rows.push({
+      section: "claim",
+      measure: `seeding ${compact(c.tasks)} tasks (generate_series)`,
+      value: c.seedSeconds,
+      unit: "s",
+    });
   }
-  return rows;
+  const ratio = large.claimDueMs / small.claimDueMs;
+  rows.push({
+    section: "claim",
+    measure: `claim time ${compact(large.tasks)} / ${compact(small.tasks)} tasks`,
+    value: ratio,
+    unit: "×",
+    target: "≤ 1.5",
+    met: ratio <= 1.5,
+  });
+  await db.sql`truncate users, tasks, reminders, outbox cascade`;
+}
+
+async function benchOutboxSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): Promise<void> {
+  log(`outbox relay: ${compact(plan.outboxRows)} rows`);
+  const o = await benchOutbox(db.sql, plan.outboxRows, plan.outboxRuns);
+  rows.push({
+    section: "outbox",
+    measure: `drainOutbox → local sidecar (${compact(o.rows)} rows)`,
+    value: o.eventsPerSecond,
+    unit: "events/s",
+    target: "≥ 5000",
+    met: o.eventsPerSecond >= 5000 && o.published === o.rows,
+  });
+}
+
+async function benchStartupSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): Promise<void> {
+  log("start-up and memory");
+  const s = await benchStartup(db.url, plan.startupRuns);
+  rows.push({
+    section: "start-up",
+    measure: "serve --group email: spawn → /readyz 200",
+    value: s.readyMs,
+    unit: "ms",
+    target: "≤ 300",
+    met: s.readyMs <= 300,
+  });
+  rows.push({
+    section: "memory",
+    measure: "RSS of serve --group email, idle",
+    value: s.rssIdleMb,
+    unit: "MB",
+    target: "≤ 80",
+    met: s.rssIdleMb <= 80,
+  });
 }
 
 const format = (value: number) =>
@@ -254,10 +288,12 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   const args = process.argv.slice(2);
   const smoke = args.includes("--smoke");
   const outAt = args.indexOf("--out");
+  const onlyAt = args.indexOf("--only");
+  const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? "").split(",").filter(Boolean) : undefined;
   // A smoke run's figures mean nothing, so it writes a report only where asked to.
   const out =
-    outAt >= 0 ? resolve(args[outAt + 1] ?? "") : smoke ? undefined : resolve(ROOT, "BENCHMARKS.md");
-  const rows = await runBench({ smoke });
+    outAt >= 0 ? resolve(args[outAt + 1] ?? "") : smoke || only ? undefined : resolve(ROOT, "BENCHMARKS.md");
+  const rows = await runBench({ smoke, ...(only ? { only } : {}) });
   process.stdout.write(`${renderTable(rows)}\n`);
   if (out) {
     writeReport(out, renderReport(rows, { smoke }));
