@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # taskbeat: one image for every function group; the Deployment picks the group (FUNCTION_GROUP).
-# TypeScript runs through tsx at run time (bin/taskbeat.mjs), so the image holds the sources and the
-# production node_modules (tsx is a production dependency), and there is no compile stage.
+# The image runs the compiled build (dist/, one module per command and per function group) through
+# bin/taskbeat.mjs; the TypeScript sources stay in the build stage.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -9,7 +9,18 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# --ignore-scripts: `prepare` builds dist/, which needs the sources and esbuild; the build stage does it.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- build: compile runtime/ and functions/ into dist/ (npm run build) ---------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY scripts ./scripts
+COPY runtime ./runtime
+COPY functions ./functions
+RUN npm run build
 
 # --- runtime ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
@@ -20,12 +31,11 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
-COPY runtime ./runtime
-COPY functions ./functions
+COPY --from=build /app/dist ./dist
 COPY jobs ./jobs
 RUN ln -s /app/bin/taskbeat.mjs /usr/local/bin/taskbeat && chmod 0755 /app/bin/taskbeat.mjs
 # The image's `node` user (uid/gid 1000), numeric so Kubernetes' runAsNonRoot can verify it. Nothing under
-# /app is writable by it; tsx's cache goes to /tmp (an emptyDir in Kubernetes, the root fs is read-only).
+# /app is writable by it.
 USER 1000:1000
 EXPOSE 3000
 # The shell only expands FUNCTION_GROUP and then execs node, so node is PID 1 and gets SIGTERM itself.

@@ -1,8 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
 
 export interface Command {
-  /** One line for the command list. */
-  summary: string;
   /** The full `--help` text. */
   help: string;
   /** Resolves to the exit code; long-running commands resolve when they have stopped. */

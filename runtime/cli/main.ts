@@ -1,17 +1,47 @@
 /**
- * `taskbeat <command>`: each command is one file in `commands/`, exporting its help text and `run`.
+ * `taskbeat <command>`: each command is one file in `commands/`, exporting its help text and `run`, and
+ * imported only when it runs: `serve --group email` must not pay for the MCP SDK or the embedded database.
  */
 import { ConfigError } from "../config.js";
 import { type Command, UsageError } from "./command.js";
-import { gen } from "./commands/gen.js";
-import { invoke } from "./commands/invoke.js";
-import { mcp } from "./commands/mcp.js";
-import { migrate } from "./commands/migrate.js";
-import { serve } from "./commands/serve.js";
-import { start } from "./commands/start.js";
-import { users } from "./commands/users.js";
 
-const commands: Record<string, Command> = { start, serve, users, mcp, migrate, gen, invoke };
+interface CommandEntry {
+  /** One line for the command list. */
+  summary: string;
+  /** Each command's module (and the packages it needs) loads only when that command runs. */
+  load(): Promise<Command>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  start: {
+    summary: "run every function group, a local Dapr sidecar and a database in one process (no setup)",
+    load: async () => (await import("./commands/start.js")).start,
+  },
+  serve: {
+    summary: "run one function group behind a real daprd (what the container runs)",
+    load: async () => (await import("./commands/serve.js")).serve,
+  },
+  users: {
+    summary: "create users and issue their API tokens",
+    load: async () => (await import("./commands/users.js")).users,
+  },
+  mcp: {
+    summary: "serve the MCP tools over stdio, as the user of TASKBEAT_TOKEN",
+    load: async () => (await import("./commands/mcp.js")).mcp,
+  },
+  migrate: {
+    summary: "apply the database migrations and exit",
+    load: async () => (await import("./commands/migrate.js")).migrate,
+  },
+  gen: {
+    summary: "generate the registry and Subscription YAMLs from functions/ (--check: verify only)",
+    load: async () => (await import("./commands/gen.js")).gen,
+  },
+  invoke: {
+    summary: "publish a test CloudEvent to a topic through the sidecar",
+    load: async () => (await import("./commands/invoke.js")).invoke,
+  },
+};
 
 const usage = `taskbeat — event-driven tasks for AI assistants, as function handlers behind a Dapr sidecar
 
@@ -30,11 +60,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = commands[name];
+  if (!entry) {
     process.stderr.write(`taskbeat: unknown command "${name}"\n\n${usage}\n`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(`${command.help}\n`);
     return 0;

@@ -1,6 +1,7 @@
 /**
  * CI has no Docker engine, so the image is checked by reading the Dockerfile: the last stage runs
- * `taskbeat serve --group $FUNCTION_GROUP` as a non-root user, and only production dependencies go in.
+ * `taskbeat serve --group $FUNCTION_GROUP` as a non-root user, from the compiled build, with production
+ * dependencies only.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -63,18 +64,25 @@ describe("Dockerfile", () => {
     expect(Number(user?.split(":")[0])).toBeGreaterThan(0);
   });
 
-  it("installs production dependencies only, from the lockfile", () => {
+  it("installs from the lockfile, and ships production dependencies only", () => {
     const installs = all.flat().filter((i) => i.keyword === "RUN" && /\bnpm (ci|install)\b/.test(i.args));
     expect(installs.length).toBeGreaterThan(0);
-    for (const i of installs) expect(i.args).toMatch(/npm ci\b.*--omit=dev/);
+    for (const i of installs) expect(i.args).toMatch(/npm ci\b/);
+    const depsStage = all.find((stage) => stage[0]?.args.endsWith(" AS deps")) ?? [];
+    expect(depsStage.some((i) => i.keyword === "RUN" && /npm ci\b.*--omit=dev/.test(i.args))).toBe(true);
     expect(last.filter((i) => i.keyword === "COPY").map((i) => i.args)).toContain(
       "--from=deps /app/node_modules ./node_modules",
     );
   });
 
-  it("ships the sources the command needs, and .dockerignore keeps tests out", () => {
-    const copied = last.filter((i) => i.keyword === "COPY").map((i) => i.args.split(/\s+/)[0]);
-    for (const dir of ["bin", "runtime", "functions", "jobs", "package.json"]) expect(copied).toContain(dir);
+  it("builds dist/ in a build stage and ships it with bin/ and jobs/, without the sources", () => {
+    const buildStage = all.find((stage) => stage[0]?.args.endsWith(" AS build")) ?? [];
+    expect(buildStage.some((i) => i.keyword === "RUN" && i.args === "npm run build")).toBe(true);
+    const copied = last.filter((i) => i.keyword === "COPY").map((i) => i.args);
+    expect(copied).toContain("--from=build /app/dist ./dist");
+    const sources = copied.map((args) => args.split(/\s+/)[0]);
+    for (const item of ["bin", "jobs", "package.json"]) expect(sources).toContain(item);
+    for (const item of ["runtime", "functions"]) expect(sources).not.toContain(item);
     const ignore = readFileSync(path.join(root, ".dockerignore"), "utf8");
     expect(ignore).toMatch(/^\*\*\/\*\.test\.ts$/m);
     expect(ignore).toMatch(/^\*\*$/m);

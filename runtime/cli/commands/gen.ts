@@ -2,7 +2,6 @@ import { runGenerator } from "../../gen/main.js";
 import { type Command, parseOptions } from "../command.js";
 
 export const gen: Command = {
-  summary: "generate the registry and Subscription YAMLs from functions/ (--check: verify only)",
   help: `Usage: taskbeat gen [--check]
 
 Scans functions/<group>/*.{topic,job,tool}.ts in sorted order and writes
@@ -13,6 +12,9 @@ Options:
 
   async run(argv) {
     const { values } = parseOptions(argv, { check: { type: "boolean", default: false } });
+    // The generator imports functions/**/*.ts. Run from the sources, tsx's loader is already in place; run
+    // from the compiled build (dist/), it is registered here, the one command that reads TypeScript.
+    if (!import.meta.url.endsWith(".ts")) (await import("tsx/esm/api")).register();
     const result = await runGenerator({
       root: process.cwd(),
       check: values.check,

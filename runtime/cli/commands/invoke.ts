@@ -4,7 +4,6 @@ import { createDaprClient } from "../../dapr/client.js";
 import { type Command, parseOptions, UsageError } from "../command.js";
 
 export const invoke: Command = {
-  summary: "publish a test CloudEvent to a topic through the sidecar",
   help: `Usage: taskbeat invoke <topic> --data '<json>' [options]
 
 Publishes one CloudEvent through the sidecar on DAPR_HTTP_PORT (the local one of "taskbeat start",

@@ -12,7 +12,6 @@ import { connectDatabase } from "../database.js";
 const groups: Registry = registry;
 
 export const mcp: Command = {
-  summary: "serve the MCP tools over stdio, as the user of TASKBEAT_TOKEN",
   help: `Usage: taskbeat mcp
 
 Serves taskbeat's MCP tools over standard input and output, for MCP clients that start their

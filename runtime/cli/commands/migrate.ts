@@ -5,7 +5,6 @@ import { type Command, parseOptions } from "../command.js";
 import { connectDatabase } from "../database.js";
 
 export const migrate: Command = {
-  summary: "apply the database migrations and exit",
   help: `Usage: taskbeat migrate
 
 Applies the numbered SQL migrations the database has not seen yet, in one transaction, and prints

@@ -8,7 +8,6 @@ import { type Command, parseOptions, UsageError } from "../command.js";
 const registry: Registry = generated;
 
 export const serve: Command = {
-  summary: "run one function group behind a real daprd (what the container runs)",
   help: `Usage: taskbeat serve --group <group>
 
 Runs one function group (a folder of functions/, one Dapr app-id) on PORT, talking to the daprd

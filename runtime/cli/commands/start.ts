@@ -13,7 +13,6 @@ import { type LocalDatabase, startLocalDatabase } from "../database.js";
 export const LOCAL_USER_EMAIL = "you@localhost";
 
 export const start: Command = {
-  summary: "run every function group, a local Dapr sidecar and a database in one process (no setup)",
   help: `Usage: taskbeat start
 
 Runs every function group in one app on PORT (default 3000), with MCP at http://127.0.0.1:PORT/mcp,

@@ -6,7 +6,6 @@ import { type Command, parseOptions, UsageError } from "../command.js";
 import { connectDatabase } from "../database.js";
 
 export const users: Command = {
-  summary: "create users and issue their API tokens",
   help: `Usage: taskbeat users create --email <email> [--name <name>] [--tz <zone>]
        taskbeat users token <email> [--label <label>]
 
