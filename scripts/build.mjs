@@ -35,4 +35,7 @@ await cp(new URL("runtime/db/migrations/", root), new URL("migrations/", dist), 
   recursive: true,
   filter: (source) => !source.endsWith(".test.ts"),
 });
-await writeFile(new URL("README.md", dist), "Built by `npm run build` from runtime/ and functions/; not committed.\n");
+await writeFile(
+  new URL("README.md", dist),
+  "Built by `npm run build` from runtime/ and functions/; not committed.\n",
+);
