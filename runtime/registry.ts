@@ -1,6 +1,7 @@
 /**
- * The shape of the generated registry (`runtime/generated/registry.gen.ts`): for each function group
- * (a folder in `functions/`, one Deployment, one Dapr app-id), the units it serves.
+ * The shapes of the generated registry: for each function group (a folder in `functions/`, one Deployment, one
+ * Dapr app-id), the units it serves. `runtime/generated/registry.gen.ts` holds every group, loaded up front
+ * (`taskbeat start`); `runtime/generated/groups.gen.ts` loads one group by name (`taskbeat serve --group`).
  */
 import type { JobDefinition, SubscriptionDefinition, ToolDefinition } from "./define.js";
 
@@ -29,6 +30,17 @@ export interface GroupRegistry {
 }
 
 export type Registry = Readonly<Record<string, GroupRegistry>>;
+
+/** Imports one group's module (its units and the packages they use) when called. */
+export type GroupLoader = () => Promise<GroupRegistry>;
+
+/** Every group's loader, by group name; importing them imports no unit. */
+export type GroupLoaders = Readonly<Record<string, GroupLoader>>;
+
+/** The loader of `group`, if there is such a group: own keys only, so `toString` is not mistaken for one. */
+export function findGroupLoader(loaders: GroupLoaders, group: string): GroupLoader | undefined {
+  return Object.hasOwn(loaders, group) ? loaders[group] : undefined;
+}
 
 /** The stable route of a topic handler: `functions/email/reminder-due.topic.ts` → `/events/email/reminder-due`. */
 export function subscriptionRoute(group: string, name: string): string {

@@ -90,7 +90,13 @@ describe("taskbeat CLI", () => {
     expect(missing.stderr).toMatch(/--group \(or FUNCTION_GROUP\) is required/);
     const unknown = await run(["serve", "--group", "nope"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown group "nope"/);
+    expect(unknown.stderr).toMatch(
+      /unknown group "nope" \(groups: backend, email, notification, recurring\)/,
+    );
+    // A name every object has is still not a group.
+    const inherited = await run(["serve", "--group", "toString"]);
+    expect(inherited.code).toBe(2);
+    expect(inherited.stderr).toMatch(/unknown group "toString"/);
   });
 
   it("invalid configuration stops the process with every problem listed", async () => {

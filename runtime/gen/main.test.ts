@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { copyFixtureProject, type FixtureProject, REPO_ROOT } from "../../test/support/fixture-project.js";
@@ -24,6 +24,10 @@ async function gen(root: string, check: boolean, options: Partial<GeneratorOptio
 }
 
 const ALL_OUTPUTS = [
+  "runtime/generated/groups.gen.ts",
+  "runtime/generated/groups/alpha.gen.ts",
+  "runtime/generated/groups/beta.gen.ts",
+  "runtime/generated/groups/gamma-ray.gen.ts",
   "runtime/generated/registry.gen.ts",
   "subscriptions/alpha.reminder-due.yaml",
   "subscriptions/beta.task-recurrence.yaml",
@@ -67,13 +71,31 @@ describe("runGenerator", () => {
     expect((await gen(root, true)).ok).toBe(true);
   });
 
-  it("--check fails on a hand-edited generated file", async () => {
+  it("--check fails on a hand-edited generated file, whichever it is", async () => {
     const { root } = await project("functions-basic");
     await gen(root, false);
-    const registry = path.join(root, "runtime/generated/registry.gen.ts");
-    await writeFile(registry, `${await readFile(registry, "utf8")}// local tweak\n`);
+    for (const file of ALL_OUTPUTS) {
+      const target = path.join(root, file);
+      const original = await readFile(target, "utf8");
+      await writeFile(target, `${original}// local tweak\n`);
+      const check = await gen(root, true);
+      expect(check.lines).toEqual([`${file} is out of date; run npm run gen`]);
+      await writeFile(target, original);
+    }
+  });
+
+  it("--check names the group modules when a handler moves to another group", async () => {
+    const { root } = await project("functions-basic");
+    await gen(root, false);
+    await rename(
+      path.join(root, "functions/beta/get_task.tool.ts"),
+      path.join(root, "functions/alpha/get_task.tool.ts"),
+    );
     const check = await gen(root, true);
-    expect(check.lines).toEqual(["runtime/generated/registry.gen.ts is out of date; run npm run gen"]);
+    expect(check.changed).toEqual([
+      "runtime/generated/groups/alpha.gen.ts",
+      "runtime/generated/groups/beta.gen.ts",
+    ]);
   });
 
   it("finds stale generated YAMLs, deletes them on write, and leaves hand-written files alone", async () => {
@@ -98,26 +120,54 @@ describe("runGenerator", () => {
     expect((await gen(root, true)).ok).toBe(true);
   });
 
-  it("detects the YAML of a deleted handler as stale, and the registry as out of date", async () => {
+  it("detects the YAML of a deleted handler as stale, and its group module as out of date", async () => {
     const { root } = await project("functions-basic");
     await gen(root, false);
     await rm(path.join(root, "functions/beta/task-recurrence.topic.ts"));
 
     const check = await gen(root, true);
     expect(check.changed).toEqual([
-      "runtime/generated/registry.gen.ts",
+      "runtime/generated/groups/beta.gen.ts",
       "subscriptions/beta.task-recurrence.yaml",
     ]);
     expect(check.lines).toEqual([
-      "runtime/generated/registry.gen.ts is out of date; run npm run gen",
+      "runtime/generated/groups/beta.gen.ts is out of date; run npm run gen",
       "subscriptions/beta.task-recurrence.yaml is out of date; run npm run gen (no topic handler generates it any more)",
     ]);
 
     await gen(root, false);
     expect(existsSync(path.join(root, "subscriptions/beta.task-recurrence.yaml"))).toBe(false);
-    expect(await readFile(path.join(root, "runtime/generated/registry.gen.ts"), "utf8")).not.toContain(
+    expect(await readFile(path.join(root, "runtime/generated/groups/beta.gen.ts"), "utf8")).not.toContain(
       "task-recurrence",
     );
+  });
+
+  it("detects the module of a deleted group as stale, deletes it, and leaves hand-written modules alone", async () => {
+    const { root } = await project("functions-basic");
+    await gen(root, false);
+    await rm(path.join(root, "functions/gamma-ray"), { recursive: true });
+    const handWritten = path.join(root, "runtime/generated/groups/notes.gen.ts");
+    await writeFile(handWritten, "// Not generated: no header.\nexport const note = 1;\n");
+
+    const check = await gen(root, true);
+    const stale = "(its function group no longer exists)";
+    expect(check).toMatchObject({ ok: false });
+    expect(check.lines).toEqual([
+      "runtime/generated/groups.gen.ts is out of date; run npm run gen",
+      `runtime/generated/groups/gamma-ray.gen.ts is out of date; run npm run gen ${stale}`,
+      "runtime/generated/registry.gen.ts is out of date; run npm run gen",
+      "subscriptions/gamma-ray.task-reminders.yaml is out of date; run npm run gen (no topic handler generates it any more)",
+    ]);
+    expect(existsSync(path.join(root, "runtime/generated/groups/gamma-ray.gen.ts"))).toBe(true);
+
+    const written = await gen(root, false);
+    expect(written.lines).toContain(`deleted runtime/generated/groups/gamma-ray.gen.ts ${stale}`);
+    expect(existsSync(path.join(root, "runtime/generated/groups/gamma-ray.gen.ts"))).toBe(false);
+    expect(existsSync(handWritten)).toBe(true);
+    for (const file of ["runtime/generated/registry.gen.ts", "runtime/generated/groups.gen.ts"]) {
+      expect(await readFile(path.join(root, file), "utf8")).not.toContain("gamma");
+    }
+    expect((await gen(root, true)).ok).toBe(true);
   });
 
   it("reports job handlers without specs and specs without handlers, and writes nothing", async () => {
@@ -137,7 +187,7 @@ describe("runGenerator", () => {
         "2 problems found; nothing was written",
       ]);
     }
-    expect(existsSync(path.join(root, "runtime/generated/registry.gen.ts"))).toBe(false);
+    expect(existsSync(path.join(root, "runtime/generated"))).toBe(false);
   });
 
   it("reports job spec data that the handler's schema rejects, and writes nothing", async () => {
@@ -152,7 +202,7 @@ describe("runGenerator", () => {
           'batch: Invalid type: Expected number but received "ten"; size: Invalid value: Expected >=1 but received 0',
       ]);
     }
-    expect(existsSync(path.join(root, "runtime/generated/registry.gen.ts"))).toBe(false);
+    expect(existsSync(path.join(root, "runtime/generated"))).toBe(false);
 
     await writeFile(
       path.join(root, "jobs/tick.json"),
@@ -181,7 +231,7 @@ describe("runGenerator", () => {
     expect(result.ok).toBe(false);
     expect(result.problems.length).toBe(10);
     expect(result.lines.at(-1)).toBe("10 problems found; nothing was written");
-    expect(existsSync(path.join(root, "runtime/generated/registry.gen.ts"))).toBe(false);
+    expect(existsSync(path.join(root, "runtime/generated"))).toBe(false);
   });
 
   it("reports a unit that fails to import, once", async () => {
@@ -195,7 +245,7 @@ describe("runGenerator", () => {
     ]);
   });
 
-  it("keeps the committed registry and subscriptions/ of this repository up to date", async () => {
+  it("keeps the committed runtime/generated/ and subscriptions/ of this repository up to date", async () => {
     const result = await gen(REPO_ROOT, true);
     expect(result.problems).toEqual([]);
     expect(result.lines).toEqual(["generated files are up to date"]);

@@ -1,24 +1,23 @@
 /**
- * `npm run gen`: scans `functions/`, cross-checks `jobs/` (names and data), and writes
- * `runtime/generated/registry.gen.ts` and one `subscriptions/<group>.<name>.yaml` per topic handler. `--check`
+ * `npm run gen`: scans `functions/`, cross-checks `jobs/` (names and data), and writes the registry modules in
+ * `runtime/generated/` (`registry.gen.ts` with every group, `groups.gen.ts` loading one group by name, and one
+ * `groups/<group>.gen.ts` per group) and one `subscriptions/<group>.<name>.yaml` per topic handler. `--check`
  * computes the same outputs in memory, writes nothing, and fails listing every file that is out of date (missing,
  * different, or stale), as CI runs it.
  *
  * Everything comes from `options`; the generator reads no environment.
  */
-import { mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GeneratorError } from "./errors.js";
 import { checkJobData, crossCheckJobs, loadGenJobSpecs } from "./jobs.js";
+import { renderGroupModules } from "./render-group.js";
+import { GROUP_LOADERS_PATH, renderGroupLoaders } from "./render-loaders.js";
 import { REGISTRY_PATH, renderRegistry } from "./render-registry.js";
-import {
-  type GeneratedFile,
-  isGeneratedYaml,
-  renderSubscriptions,
-  SUBSCRIPTIONS_DIR,
-} from "./render-subscriptions.js";
+import { renderSubscriptions } from "./render-subscriptions.js";
 import { scanFunctions } from "./scan.js";
-import { byCodePoint, type ScannedUnit } from "./units.js";
+import { findStaleFiles, readText } from "./stale.js";
+import { byCodePoint, type GeneratedFile, type ScannedUnit } from "./units.js";
 
 export const FUNCTIONS_DIR = "functions";
 
@@ -41,11 +40,15 @@ export interface GeneratorResult {
 }
 
 const OUT_OF_DATE = "is out of date; run npm run gen";
-const STALE = "no topic handler generates it any more";
 
-/** Every generated file, in memory: the registry first, then the Subscription YAMLs sorted by path. */
+/** Every generated file, in memory: the TypeScript modules, then the Subscription YAMLs, each sorted by path. */
 export function generateOutputs(units: readonly ScannedUnit[]): GeneratedFile[] {
-  return [{ path: REGISTRY_PATH, content: renderRegistry(units) }, ...renderSubscriptions(units)];
+  const modules = [
+    { path: REGISTRY_PATH, content: renderRegistry(units) },
+    { path: GROUP_LOADERS_PATH, content: renderGroupLoaders(units) },
+    ...renderGroupModules(units),
+  ].sort((a, b) => byCodePoint(a.path, b.path));
+  return [...modules, ...renderSubscriptions(units)];
 }
 
 export async function runGenerator(options: GeneratorOptions): Promise<GeneratorResult> {
@@ -78,11 +81,15 @@ export async function runGenerator(options: GeneratorOptions): Promise<Generator
   for (const output of outputs) {
     if ((await readText(path.join(root, output.path))) !== output.content) outdated.push(output.path);
   }
-  const stale = await findStaleYamls(root, new Set(outputs.map((output) => output.path)));
-  const changed = [...outdated, ...stale].sort(byCodePoint);
+  const stale = await findStaleFiles(root, new Set(outputs.map((output) => output.path)));
+  const staleReason = new Map(stale.map((file) => [file.path, file.reason]));
+  const changed = [...outdated, ...staleReason.keys()].sort(byCodePoint);
 
   if (options.check) {
-    for (const file of changed) log(`${file} ${OUT_OF_DATE}${stale.includes(file) ? ` (${STALE})` : ""}`);
+    for (const file of changed) {
+      const reason = staleReason.get(file);
+      log(`${file} ${OUT_OF_DATE}${reason === undefined ? "" : ` (${reason})`}`);
+    }
     if (changed.length === 0) log("generated files are up to date");
     return { changed, ok: changed.length === 0, problems: [] };
   }
@@ -94,38 +101,9 @@ export async function runGenerator(options: GeneratorOptions): Promise<Generator
     log(`wrote ${output.path}`);
   }
   for (const file of stale) {
-    await unlink(path.join(root, file));
-    log(`deleted ${file} (${STALE})`);
+    await unlink(path.join(root, file.path));
+    log(`deleted ${file.path} (${file.reason})`);
   }
   if (changed.length === 0) log("generated files are up to date");
   return { changed, ok: true, problems: [] };
-}
-
-/** Generated YAMLs (by their marker) in `subscriptions/` that no handler produces; hand-written files are left alone. */
-async function findStaleYamls(root: string, expected: ReadonlySet<string>): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(path.join(root, SUBSCRIPTIONS_DIR));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
-  }
-  const stale: string[] = [];
-  for (const name of names.sort(byCodePoint)) {
-    const file = `${SUBSCRIPTIONS_DIR}/${name}`;
-    if (!/\.ya?ml$/.test(name) || expected.has(file)) continue;
-    const content = await readText(path.join(root, file));
-    if (content !== undefined && isGeneratedYaml(content)) stale.push(file);
-  }
-  return stale;
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EISDIR") return undefined;
-    throw error;
-  }
 }

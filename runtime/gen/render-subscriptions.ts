@@ -9,7 +9,7 @@
  */
 import { stringify } from "yaml";
 import { type DaprSubscription, daprSubscription } from "../subscriptions.js";
-import { byCodePoint, type ScannedUnit } from "./units.js";
+import { byCodePoint, type GeneratedFile, type ScannedUnit } from "./units.js";
 
 export const SUBSCRIPTIONS_DIR = "subscriptions";
 
@@ -23,12 +23,6 @@ export interface SubscriptionManifest {
   spec: DaprSubscription;
   /** App-ids allowed to use this subscription: the handler's group. Top-level, never under `spec`. */
   scopes: string[];
-}
-
-export interface GeneratedFile {
-  /** Relative to the project root, `/`-separated. */
-  path: string;
-  content: string;
 }
 
 type SubscriptionUnit = Extract<ScannedUnit, { kind: "subscription" }>;

@@ -1,15 +1,19 @@
 import { loadConfig } from "../../config.js";
 import { createDaprClient } from "../../dapr/client.js";
 import { migrate } from "../../db/migrate.js";
-import { registry } from "../../generated/registry.gen.js";
+import { groupLoaders } from "../../generated/groups.gen.js";
 import { createLogger } from "../../log.js";
 import { runMcpStdio } from "../../mcp/stdio.js";
 import { Relay } from "../../outbox/relay-runner.js";
-import type { Registry } from "../../registry.js";
+import { findGroupLoader, type RegisteredTool } from "../../registry.js";
 import { type Command, parseOptions } from "../command.js";
 import { connectDatabase } from "../database.js";
 
-const groups: Registry = registry;
+/** The MCP tools are the backend group's; the other groups' handlers (and their packages) are not loaded. */
+async function loadTools(): Promise<readonly RegisteredTool[]> {
+  const backend = await findGroupLoader(groupLoaders, "backend")?.();
+  return backend?.tools ?? [];
+}
 
 export const mcp: Command = {
   help: `Usage: taskbeat mcp
@@ -28,6 +32,7 @@ DAPR_HTTP_PORT, DAPR_API_TOKEN, LOG_LEVEL`,
     parseOptions(argv, {});
     const config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL });
+    const tools = await loadTools();
     const db = await connectDatabase(config, log);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -40,7 +45,7 @@ DAPR_HTTP_PORT, DAPR_API_TOKEN, LOG_LEVEL`,
       return await runMcpStdio({
         sql: db.sql,
         log,
-        tools: groups.backend?.tools ?? [],
+        tools,
         token: config.TASKBEAT_TOKEN,
         onEventsCommitted: () => relay.kick(),
         signal: stop.signal,

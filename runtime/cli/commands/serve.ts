@@ -1,11 +1,9 @@
 import { loadConfig } from "../../config.js";
-import { registry as generated } from "../../generated/registry.gen.js";
+import { groupLoaders } from "../../generated/groups.gen.js";
 import { createLogger } from "../../log.js";
-import type { Registry } from "../../registry.js";
+import { findGroupLoader, type Registry } from "../../registry.js";
 import { closeOnSignals, serveGroups } from "../../server.js";
 import { type Command, parseOptions, UsageError } from "../command.js";
-
-const registry: Registry = generated;
 
 export const serve: Command = {
   help: `Usage: taskbeat serve --group <group>
@@ -28,10 +26,13 @@ Environment:
     const config = loadConfig();
     const group = values.group ?? config.FUNCTION_GROUP;
     if (!group) throw new UsageError("--group (or FUNCTION_GROUP) is required");
-    if (!registry[group]) {
-      const known = Object.keys(registry).join(", ") || "none yet";
+    const load = findGroupLoader(groupLoaders, group);
+    if (!load) {
+      const known = Object.keys(groupLoaders).join(", ") || "none yet";
       throw new UsageError(`unknown group "${group}" (groups: ${known})`);
     }
+    // Only this group's units (and the packages they use) are imported: a pod runs one group.
+    const registry: Registry = { [group]: await load() };
     const log = createLogger({ level: config.LOG_LEVEL, base: { group } });
     const running = await serveGroups({ config, registry, groups: [group], log, defaultHost: "0.0.0.0" });
     closeOnSignals(running.close, log);
