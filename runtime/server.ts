@@ -10,7 +10,6 @@ import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Sql } from "postgres";
-import { notificationReadiness } from "../functions/notification/_readiness.js";
 import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
@@ -85,8 +84,11 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       ? [{ name: "database", check: (s: AbortSignal) => databaseReachable(sql, s) }]
       : []),
     ...(options.readiness ?? []),
-    // Readiness hook (notification group): check-due-tasks' last run, where this process serves the group.
-    ...(groups.includes("notification") ? [notificationReadiness(dapr)] : []),
+    // Readiness hook (notification group): check-due-tasks' last run, where this process serves the group
+    // (imported only there: a group loads its own code).
+    ...(groups.includes("notification")
+      ? [(await import("../functions/notification/_readiness.js")).notificationReadiness(dapr)]
+      : []),
   ];
   const app = createApp({
     registry,

@@ -5,7 +5,8 @@ export const gen: Command = {
   help: `Usage: taskbeat gen [--check]
 
 Scans functions/<group>/*.{topic,job,tool}.ts in sorted order and writes
-runtime/generated/registry.gen.ts and subscriptions/*.yaml; cross-checks jobs/ against job handlers.
+runtime/generated/ (one module per group, the lazy loader table and the all-groups registry) and
+subscriptions/*.yaml; cross-checks jobs/ against job handlers.
 
 Options:
   --check   write nothing; exit 1 listing every generated file that is out of date`,
