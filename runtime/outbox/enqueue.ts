@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { TransactionSql } from "postgres";
-import { createCloudEvent } from "../cloudevent.js";
+import { type CloudEvent, createCloudEvent } from "../cloudevent.js";
 
 export const PUBSUB = "pubsub";
 
@@ -24,23 +24,28 @@ export interface NewOutboxEvent {
   pubsub?: string;
 }
 
+/** The CloudEvent stored in outbox row `id`. */
+export const outboxCloudEvent = <TData>(id: string, event: { type: string; subject: string; data: TData }) =>
+  createCloudEvent({ id, type: event.type, source: "taskbeat", subject: event.subject, data: event.data });
+
+/**
+ * The envelope of `type` for a statement that inserts its outbox rows itself (INSERT … SELECT, e.g.
+ * reminders/announce.ts): outboxCloudEvent's, with `id`, `subject` and `data` left for the statement
+ * to set per row (`template || jsonb_build_object(…)`), so both paths share one envelope.
+ */
+export const outboxCloudEventTemplate = (type: string): CloudEvent<null> =>
+  outboxCloudEvent("", { type, subject: "", data: null });
+
 export async function enqueueEvents(tx: TransactionSql, events: readonly NewOutboxEvent[]): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((event) => {
     const id = randomUUID();
-    const cloudEvent = createCloudEvent({
-      id,
-      type: event.type,
-      source: "taskbeat",
-      subject: event.subject,
-      data: event.data,
-    });
     return {
       id,
       pubsub: event.pubsub ?? PUBSUB,
       topic: event.topic,
       partition_key: event.subject,
-      event: tx.json(cloudEvent as never),
+      event: tx.json(outboxCloudEvent(id, event) as never),
     };
   });
   await tx`insert into outbox ${tx(rows as never, "id", "pubsub", "topic", "partition_key", "event")}`;

@@ -2,26 +2,24 @@
  * Claiming due reminders for check-due-tasks. One statement per batch takes up to `limit` due pending
  * reminders, oldest first, with `FOR UPDATE SKIP LOCKED`, so overlapping ticks and replicas each get
  * other rows and no reminder is claimed twice. It marks them published, or cancelled when their task
- * is completed by now. The same transaction puts one taskbeat.reminder.due.v1 event per published
- * reminder into the outbox: a claim and its event commit together or not at all. After the due ones,
- * reclaim.ts sweeps reminders stuck in `published` (their mail never went out) and announces them again.
+ * is completed by now, and puts one taskbeat.reminder.due.v1 event per published reminder into the
+ * outbox (announce.ts): a claim and its events are one statement, so they commit together or not at
+ * all. After the due ones, reclaim.ts sweeps reminders stuck in `published` (their mail never went out)
+ * and announces them again.
  */
 import type { Sql } from "postgres";
-import { type DomainContext, type Tx, transact } from "../domain/context.js";
-import { type NewOutboxEvent, TOPICS } from "../outbox/enqueue.js";
-import { REMINDER_DUE_TYPE, reminderDueData } from "./claim-event.js";
+import type { DomainContext, Tx } from "../domain/context.js";
+import { announceClaimed } from "./announce.js";
 import { type ReclaimBatch, type ReclaimOptions, reclaimBatch } from "./reclaim.js";
 
 export const DEFAULT_BATCH_SIZE = 500;
 export const DEFAULT_BUDGET_MS = 4_000;
 
-interface ClaimedRow {
-  id: string;
-  task_id: string;
-  user_id: string;
-  remind_at: Date;
-  due_at: Date | null;
-  state: "published" | "cancelled";
+export interface BatchResult {
+  /** Claimed and announced: state published, one event each. */
+  published: number;
+  /** Their task was completed: state cancelled, no event. */
+  cancelled: number;
 }
 
 /**
@@ -35,9 +33,10 @@ interface ClaimedRow {
  * - The outer predicates hold for every row in `due`; they let the planner reach `r` through
  *   reminders_due_idx, reading no further than the batch's last reminder. Without them it expects
  *   most of the table to be due (the history is in the past) and hashes all of it.
+ * - `announced` inserts the events of the rows `claimed` returns (announce.ts); only counts come back.
  */
 export function claimStatement(sql: Sql | Tx, limit: number) {
-  return sql<ClaimedRow[]>`
+  return sql<BatchResult[]>`
     with due as materialized (
       select p.id, p.remind_at, t.completed, t.due_at
       from reminders p join tasks t on t.id = p.task_id
@@ -45,42 +44,27 @@ export function claimStatement(sql: Sql | Tx, limit: number) {
       order by p.remind_at
       for update of p skip locked
       limit ${limit}
-    )
-    update reminders r
-    set state = case when due.completed then 'cancelled' else 'published' end,
-      attempts = r.attempts + case when due.completed then 0 else 1 end,
-      updated_at = now()
-    from due
-    where r.id = due.id and r.state = 'pending' and r.remind_at <= (select max(remind_at) from due)
-    returning r.id, r.task_id, r.user_id, r.remind_at, due.due_at, r.state`;
+    ), claimed as (
+      update reminders r
+      set state = case when due.completed then 'cancelled' else 'published' end,
+        attempts = r.attempts + case when due.completed then 0 else 1 end,
+        updated_at = now()
+      from due
+      where r.id = due.id and r.state = 'pending' and r.remind_at <= (select max(remind_at) from due)
+      returning r.id, r.task_id, r.user_id, r.remind_at, due.due_at, r.state
+    ), announced as (${announceClaimed(sql)})
+    select count(*) filter (where state = 'published')::int as published,
+      count(*) filter (where state = 'cancelled')::int as cancelled
+    from claimed`;
 }
 
-export interface BatchResult {
-  /** Claimed and announced: state published, one event each. */
-  published: number;
-  /** Their task was completed: state cancelled, no event. */
-  cancelled: number;
-}
-
-/** One batch inside the caller's transaction; `emit` is transact()'s outbox hook. */
-export async function claimBatch(
-  tx: Tx,
-  emit: (event: NewOutboxEvent) => void,
-  limit: number,
-): Promise<BatchResult> {
-  const rows = await claimStatement(tx, limit);
-  const published = rows
-    .filter((row) => row.state === "published")
-    .sort((a, b) => a.remind_at.getTime() - b.remind_at.getTime());
-  for (const row of published) {
-    emit({
-      topic: TOPICS.taskReminders,
-      type: REMINDER_DUE_TYPE,
-      subject: row.id,
-      data: reminderDueData(row),
-    });
-  }
-  return { published: published.length, cancelled: rows.length - published.length };
+/**
+ * One batch: one statement, so one transaction of its own when `sql` is the pool (no BEGIN/COMMIT
+ * round trips), or part of the caller's when it is a transaction.
+ */
+export async function claimBatch(sql: Sql | Tx, limit: number): Promise<BatchResult> {
+  const [counts] = await claimStatement(sql, limit);
+  return counts ?? { published: 0, cancelled: 0 };
 }
 
 export interface ClaimOptions extends ReclaimOptions {
@@ -103,7 +87,8 @@ export interface ClaimResult extends BatchResult, Omit<ReclaimBatch, "cancelled"
  * Claims batches, each in its own transaction, until one comes back short (nothing more is due or
  * the rest is held by another claimer) or the budget is spent; a backlog drains over a few ticks.
  * Then, within the same budget, sweeps stuck published reminders (reclaim.ts) the same way: due ones
- * go first, as a sweep only repairs what an outage left behind.
+ * go first, as a sweep only repairs what an outage left behind. After every batch that put events in
+ * the outbox (committed by then), `onEventsCommitted` tells the relay, as transact() would.
  */
 export async function claimDueReminders(
   ctx: Pick<DomainContext, "sql" | "onEventsCommitted">,
@@ -123,7 +108,8 @@ export async function claimDueReminders(
     more: false,
   };
   for (;;) {
-    const batch = await transact(ctx, (tx, emit) => claimBatch(tx, emit, batchSize));
+    const batch = await claimBatch(ctx.sql, batchSize);
+    if (batch.published > 0) ctx.onEventsCommitted?.();
     total.published += batch.published;
     total.cancelled += batch.cancelled;
     total.batches += 1;
@@ -131,7 +117,8 @@ export async function claimDueReminders(
     if (spent()) return { ...total, more: true };
   }
   for (;;) {
-    const swept = await transact(ctx, (tx, emit) => reclaimBatch(tx, emit, batchSize, options));
+    const swept = await reclaimBatch(ctx.sql, batchSize, options);
+    if (swept.republished > 0) ctx.onEventsCommitted?.();
     total.republished += swept.republished;
     total.gaveUp += swept.gaveUp;
     total.cancelled += swept.cancelled;

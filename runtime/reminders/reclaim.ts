@@ -10,8 +10,8 @@
  */
 import type { Sql } from "postgres";
 import type { Tx } from "../domain/context.js";
-import { type NewOutboxEvent, TOPICS } from "../outbox/enqueue.js";
-import { REMINDER_DUE_TYPE, reminderDueData } from "./claim-event.js";
+import { TOPICS } from "../outbox/enqueue.js";
+import { announceClaimed } from "./announce.js";
 
 export const DEFAULT_STALE_AFTER_MS = 10 * 60_000;
 export const DEFAULT_MAX_ATTEMPTS = 10;
@@ -23,47 +23,6 @@ export interface ReclaimOptions {
   maxAttempts?: number;
 }
 
-interface StuckRow {
-  id: string;
-  task_id: string;
-  user_id: string;
-  remind_at: Date;
-  due_at: Date | null;
-  state: "published" | "cancelled" | "failed";
-}
-
-/**
- * One statement, shaped like claimStatement (see there for MATERIALIZED and the outer predicates): it
- * walks reminders_published_idx oldest first, locks, stops at `limit`. A reminder whose event still
- * waits in the outbox (the relay backing off while the sidecar is away) is not stuck, only late: it
- * is skipped, found through outbox_partition_idx (the partition key is the reminder id).
- */
-export function reclaimStatement(tx: Sql | Tx, limit: number, options: ReclaimOptions = {}) {
-  const staleSecs = (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 1000;
-  const cap = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  return tx<StuckRow[]>`
-    with stuck as materialized (
-      select p.id, p.updated_at, t.completed, t.due_at
-      from reminders p join tasks t on t.id = p.task_id
-      where p.state = 'published' and p.updated_at < now() - make_interval(secs => ${staleSecs}::float8)
-        and not exists (
-          select 1 from outbox o where o.partition_key = p.id::text and o.topic = ${TOPICS.taskReminders})
-      order by p.updated_at
-      for update of p skip locked
-      limit ${limit}
-    )
-    update reminders r
-    set state = case when stuck.completed then 'cancelled' when r.attempts >= ${cap} then 'failed'
-        else 'published' end,
-      attempts = r.attempts + case when stuck.completed or r.attempts >= ${cap} then 0 else 1 end,
-      last_error = case when not stuck.completed and r.attempts >= ${cap}
-        then 'gave up after ' || r.attempts || ' attempts' else r.last_error end,
-      updated_at = now()
-    from stuck
-    where r.id = stuck.id and r.state = 'published' and r.updated_at <= (select max(updated_at) from stuck)
-    returning r.id, r.task_id, r.user_id, r.remind_at, stuck.due_at, r.state`;
-}
-
 export interface ReclaimBatch {
   /** Announced again: one new event each. */
   republished: number;
@@ -73,23 +32,50 @@ export interface ReclaimBatch {
   cancelled: number;
 }
 
-/** One batch inside the caller's transaction; `emit` is transact()'s outbox hook. */
+/**
+ * One statement, shaped like claimStatement (see there for MATERIALIZED, the outer predicates and the
+ * events inserted by `announced`): it walks reminders_published_idx oldest first, locks, stops at
+ * `limit`. A reminder whose event still waits in the outbox (the relay backing off while the sidecar
+ * is away) is not stuck, only late: it is skipped, found through outbox_partition_idx (the partition
+ * key is the reminder id).
+ */
+export function reclaimStatement(sql: Sql | Tx, limit: number, options: ReclaimOptions = {}) {
+  const staleSecs = (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 1000;
+  const cap = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  return sql<ReclaimBatch[]>`
+    with stuck as materialized (
+      select p.id, p.updated_at, t.completed, t.due_at
+      from reminders p join tasks t on t.id = p.task_id
+      where p.state = 'published' and p.updated_at < now() - make_interval(secs => ${staleSecs}::float8)
+        and not exists (
+          select 1 from outbox o where o.partition_key = p.id::text and o.topic = ${TOPICS.taskReminders})
+      order by p.updated_at
+      for update of p skip locked
+      limit ${limit}
+    ), claimed as (
+      update reminders r
+      set state = case when stuck.completed then 'cancelled' when r.attempts >= ${cap} then 'failed'
+          else 'published' end,
+        attempts = r.attempts + case when stuck.completed or r.attempts >= ${cap} then 0 else 1 end,
+        last_error = case when not stuck.completed and r.attempts >= ${cap}
+          then 'gave up after ' || r.attempts || ' attempts' else r.last_error end,
+        updated_at = now()
+      from stuck
+      where r.id = stuck.id and r.state = 'published' and r.updated_at <= (select max(updated_at) from stuck)
+      returning r.id, r.task_id, r.user_id, r.remind_at, stuck.due_at, r.state
+    ), announced as (${announceClaimed(sql)})
+    select count(*) filter (where state = 'published')::int as republished,
+      count(*) filter (where state = 'failed')::int as "gaveUp",
+      count(*) filter (where state = 'cancelled')::int as cancelled
+    from claimed`;
+}
+
+/** One batch: one statement, a transaction of its own on the pool (see claimBatch). */
 export async function reclaimBatch(
-  tx: Tx,
-  emit: (event: NewOutboxEvent) => void,
+  sql: Sql | Tx,
   limit: number,
   options: ReclaimOptions = {},
 ): Promise<ReclaimBatch> {
-  const rows = await reclaimStatement(tx, limit, options);
-  const republished = rows.filter((row) => row.state === "published");
-  for (const row of republished) {
-    emit({
-      topic: TOPICS.taskReminders,
-      type: REMINDER_DUE_TYPE,
-      subject: row.id,
-      data: reminderDueData(row),
-    });
-  }
-  const gaveUp = rows.filter((row) => row.state === "failed").length;
-  return { republished: republished.length, gaveUp, cancelled: rows.length - republished.length - gaveUp };
+  const [counts] = await reclaimStatement(sql, limit, options);
+  return counts ?? { republished: 0, gaveUp: 0, cancelled: 0 };
 }
