@@ -212,6 +212,58 @@ describe("authentication", () => {
   });
 });
 
+describe("the request body", () => {
+  /** A POST with this body, sent in one piece with its length or chunked without one. */
+  const send = (body: string, chunked: boolean): Promise<RawResponse> =>
+    new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: served.port,
+          path: "/mcp",
+          method: "POST",
+          headers: {
+            accept: "application/json, text/event-stream",
+            "content-type": "application/json",
+            authorization: `Bearer ${adaToken}`,
+            ...(chunked ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+          },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on("error", reject);
+      if (chunked) {
+        // Two writes without a length: Node sends Transfer-Encoding: chunked.
+        req.write(body.slice(0, 10));
+        req.end(body.slice(10));
+      } else req.end(body);
+    });
+
+  it.each([
+    ["with its length", false],
+    ["chunked", true],
+  ])("answers a call sent %s", async (_case, chunked) => {
+    const response = await send(initialize, chunked);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ id: 1, result: { serverInfo: { name: "taskbeat" } } });
+  });
+
+  it("answers malformed JSON with the JSON-RPC parse error, however it was sent", async () => {
+    for (const chunked of [false, true]) {
+      const response = await send("{not json at all", chunked);
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toMatchObject({ error: { code: -32700 } });
+    }
+  });
+});
+
 describe("DNS-rebinding protection", () => {
   it("refuses a foreign Host or Origin with 403 before looking at the token", async () => {
     const host = await raw({ host: `evil.example:${served.port}`, authorization: `Bearer ${adaToken}` });

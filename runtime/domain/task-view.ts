@@ -2,7 +2,7 @@
  * The task object every tool returns, and the one query that builds it (with its category and
  * tags), so every tool answers the same shape.
  */
-import type { Sql, TransactionSql } from "postgres";
+import type { PendingQuery, Row, Sql, TransactionSql } from "postgres";
 import * as v from "valibot";
 
 export const PRIORITIES = ["low", "medium", "high", "urgent"] as const;
@@ -73,6 +73,18 @@ export function toTask(row: TaskRow): Task {
   };
 }
 
+/** A TaskRow's columns, of the task `t` and its category `c` (left-joined). */
+const taskColumns = (db: Sql | TransactionSql) => db`
+  t.id, t.title, t.description, t.completed, t.completed_at, t.priority, t.due_at,
+  t.recurrence_rule, t.time_zone, t.series_id, t.version, t.created_at, t.updated_at,
+  case when c.id is null then null
+    else json_build_object('id', c.id, 'name', c.name, 'color', c.color) end as category,
+  coalesce((
+    select json_agg(json_build_object('id', g.id, 'name', g.name, 'color', g.color) order by lower(g.name))
+    from task_tags tt join tags g on g.id = tt.tag_id
+    where tt.task_id = t.id
+  ), '[]'::json) as tags`;
+
 /** The user's tasks with these ids, as task objects, in the order of `ids` (missing ones left out). */
 export async function loadTasks(
   db: Sql | TransactionSql,
@@ -81,18 +93,37 @@ export async function loadTasks(
 ): Promise<Task[]> {
   if (ids.length === 0) return [];
   const rows = await db<TaskRow[]>`
-    select t.id, t.title, t.description, t.completed, t.completed_at, t.priority, t.due_at,
-      t.recurrence_rule, t.time_zone, t.series_id, t.version, t.created_at, t.updated_at,
-      case when c.id is null then null
-        else json_build_object('id', c.id, 'name', c.name, 'color', c.color) end as category,
-      coalesce((
-        select json_agg(json_build_object('id', g.id, 'name', g.name, 'color', g.color) order by lower(g.name))
-        from task_tags tt join tags g on g.id = tt.tag_id
-        where tt.task_id = t.id
-      ), '[]'::json) as tags
+    select ${taskColumns(db)}
     from tasks t
     left join categories c on c.id = t.category_id
     where t.user_id = ${userId} and t.id = any(${ids as string[]}::uuid[])`;
   const byId = new Map(rows.map((row) => [row.id, toTask(row)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+export interface PagedTask {
+  task: Task;
+  /** The listing's sort keys of this row, as text, for its cursor. */
+  cursorKeys: string[];
+}
+
+/**
+ * A listing's page of tasks, read in the statement that picks it: one round trip rather than the page's
+ * ids first and loadTasks after (each round trip is a good part of a list call's latency). `page` yields
+ * `id` and `cursor_keys` (text[]), and the columns `order` sorts it by (as `p.<column>`): a subquery's
+ * order does not survive the joins, so the page is sorted again, which for a page is nothing.
+ */
+export async function loadTaskPage(
+  db: Sql,
+  userId: string,
+  page: PendingQuery<Row[]>,
+  order: PendingQuery<Row[]>,
+): Promise<PagedTask[]> {
+  const rows = await db<(TaskRow & { cursor_keys: string[] })[]>`
+    select p.cursor_keys, ${taskColumns(db)}
+    from (${page}) p
+    join tasks t on t.id = p.id and t.user_id = ${userId}
+    left join categories c on c.id = t.category_id
+    order by ${order}`;
+  return rows.map((row) => ({ task: toTask(row), cursorKeys: row.cursor_keys }));
 }

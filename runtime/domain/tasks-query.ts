@@ -15,7 +15,7 @@ import {
   type Page,
   TIMESTAMP_FORMAT,
 } from "./pages.js";
-import { loadTasks, PRIORITIES, type Task } from "./task-view.js";
+import { loadTaskPage, PRIORITIES, type Task } from "./task-view.js";
 import { checkPriority } from "./tasks-input.js";
 
 export const TASK_SORTS = ["created", "due", "priority"] as const;
@@ -130,19 +130,30 @@ export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<P
     sql,
     [...keys.map((key) => key.expr), sql`t.id`].map((expr) => sql`${expr} ${direction}`),
   );
-  const rows = await sql<{ id: string; keys: string[] }[]>`
-    select t.id, array[${texts}]::text[] as keys from tasks t
-    where ${conditions.reduce((all, condition) => sql`${all} and ${condition}`)}
-    order by ${orderBy}
-    limit ${limit + 1}`;
+  // The keys again as columns k0, k1…, so the page can be put back in order once its tasks are joined.
+  const column = (i: number) => sql(`k${i}`);
+  const sortColumns = joinSql(
+    sql,
+    keys.map((key, i) => sql`${key.expr} as ${column(i)}`),
+  );
+  const reorder = joinSql(
+    sql,
+    [...keys.map((_, i) => sql`p.${column(i)}`), sql`p.id`].map((expr) => sql`${expr} ${direction}`),
+  );
+  const rows = await loadTaskPage(
+    sql,
+    user.id,
+    sql`
+      select t.id, array[${texts}]::text[] as cursor_keys, ${sortColumns} from tasks t
+      where ${conditions.reduce((all, condition) => sql`${all} and ${condition}`)}
+      order by ${orderBy}
+      limit ${limit + 1}`,
+    reorder,
+  );
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
-    items: await loadTasks(
-      sql,
-      user.id,
-      page.map((row) => row.id),
-    ),
-    nextCursor: rows.length > limit && last ? encodeCursor(listing, last.keys, last.id) : null,
+    items: page.map((row) => row.task),
+    nextCursor: rows.length > limit && last ? encodeCursor(listing, last.cursorKeys, last.task.id) : null,
   };
 }

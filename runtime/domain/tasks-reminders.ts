@@ -47,11 +47,37 @@ export async function followDueDate(tx: Tx, user: User, taskId: string, dueAt: D
   const fallback = user.defaultReminderMinutes;
   const refused = latest.some((row) => row.minutes === fallback && row.choice === "refused");
   if (fallback !== null && !refused) offsets.add(fallback);
-  if (offsets.size === 0) return;
+  await scheduleOffsets(tx, user, taskId, dueAt, [...offsets]);
+}
+
+/**
+ * followDueDate for a task created in this transaction: it has no reminders to cancel or bring back, so
+ * this is only the user's default, without the update and the read that would find nothing (two round
+ * trips of add_task).
+ */
+export async function scheduleNewTaskReminders(
+  tx: Tx,
+  user: User,
+  taskId: string,
+  dueAt: Date,
+): Promise<void> {
+  const fallback = user.defaultReminderMinutes;
+  await scheduleOffsets(tx, user, taskId, dueAt, fallback === null ? [] : [fallback]);
+}
+
+/** A reminder `m` minutes before `dueAt` for each offset, skipping times already past. */
+async function scheduleOffsets(
+  tx: Tx,
+  user: User,
+  taskId: string,
+  dueAt: Date,
+  offsets: number[],
+): Promise<void> {
+  if (offsets.length === 0) return;
   await tx`
     insert into reminders (task_id, user_id, remind_at, minutes_before)
     select ${taskId}, ${user.id}, ${dueAt}::timestamptz - make_interval(mins => m), m
-    from unnest(${[...offsets]}::int[]) as m
+    from unnest(${offsets}::int[]) as m
     where ${dueAt}::timestamptz - make_interval(mins => m) > now()`;
 }
 

@@ -13,6 +13,7 @@ import type { ToolContext } from "../domain/context.js";
 import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
 import type { Lifecycle } from "../router/lifecycle.js";
+import { readJsonBody } from "./body.js";
 import { compileTools } from "./schema.js";
 import { createMcpServer } from "./server.js";
 
@@ -68,9 +69,12 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
+    const body = await readJsonBody(c.req.raw);
     await server.connect(transport);
     try {
-      return await transport.handleRequest(c.req.raw);
+      return "parsedBody" in body
+        ? await transport.handleRequest(c.req.raw, { parsedBody: body.parsedBody })
+        : await transport.handleRequest(body.request);
     } finally {
       await server.close();
     }

@@ -18,6 +18,8 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/index.js";
 import type { ToolContext } from "../domain/context.js";
 import { DomainError } from "../domain/errors.js";
 import type { RegisteredTool } from "../registry.js";
@@ -46,11 +48,29 @@ const INSTRUCTIONS = `taskbeat keeps the signed-in person's tasks, categories, t
 Dates are ISO 8601; a date without a time means the end of that day in the person's time zone.
 Failed calls answer isError with a code first ("TASK_NOT_FOUND: …") and a sentence you can repeat.`;
 
+/**
+ * The SDK's Server checks elicitation answers against JSON Schema and, unless given a validator, builds
+ * a fresh Ajv instance (every keyword and format compiled) in its constructor. Stateless HTTP builds a
+ * server per request, so that was ~10 % of a request's CPU, for elicitation taskbeat never asks for.
+ * One validator per process, its Ajv made on first use, behaves the same.
+ */
+let ajv: AjvJsonSchemaValidator | undefined;
+const sharedValidator: jsonSchemaValidator = {
+  getValidator: (schema) => {
+    ajv ??= new AjvJsonSchemaValidator();
+    return ajv.getValidator(schema);
+  },
+};
+
 export function createMcpServer(tools: readonly RegisteredTool[], ctxFactory: McpContextFactory): Server {
   const catalog = compileTools(tools);
   const server = new Server(
     { name: "taskbeat", version: "0.1.0" },
-    { capabilities: { tools: {}, resources: {}, prompts: {} }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: {}, resources: {}, prompts: {} },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: sharedValidator,
+    },
   );
   const listing = { tools: [...catalog.values()].map((tool) => tool.listing) };
   server.setRequestHandler(ListToolsRequestSchema, () => listing);
