@@ -120,7 +120,7 @@ describe("email reminder-due", () => {
     expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", attempts: 1 });
   });
 
-  it("concurrent deliveries of one reminder mail once: the second waits for the row lock, then skips", async () => {
+  it("concurrent deliveries of one reminder mail once (batched together, the duplicates are skipped)", async () => {
     const r = await seed();
     smtp.delayMs = 300;
     await Promise.all([deliver(r.data), deliver(r.data), deliver(r.data)]);

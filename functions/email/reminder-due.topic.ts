@@ -3,13 +3,16 @@
  * Effect: one reminder mail (SMTP_URL, else an .eml file in TASKBEAT_HOME/mail), then the reminder is `sent`.
  * Idempotency: the reminder's state, checked and changed under its row lock, and the inbox row
  * (consumer "email.reminder-due", event id). Temporary SMTP failure: RETRY; permanent (5xx): `failed`, DROP.
+ * Deliveries in flight together share a transaction (runtime/mail/reminder-batcher.ts).
  */
 import { defineSubscription } from "../../runtime/define.js";
 import { getMailer } from "../../runtime/mail/mailer.js";
-import { deliverReminder } from "../../runtime/mail/reminder-delivery.js";
+import { ReminderBatcher } from "../../runtime/mail/reminder-batcher.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
 import { DropMessage, RetryLater } from "../../runtime/outcomes.js";
 import { REMINDER_DUE_TYPE, ReminderDueSchema } from "../../runtime/reminders/claim-event.js";
+
+const batcher = new ReminderBatcher();
 
 export default defineSubscription({
   pubsub: PUBSUB,
@@ -19,7 +22,7 @@ export default defineSubscription({
   bulk: { maxMessages: 10, maxAwaitMs: 1000 },
   async handle(data, ctx) {
     const reminderId = data.reminder_id;
-    const result = await deliverReminder(ctx.sql, getMailer(), {
+    const result = await batcher.deliver(ctx.sql, getMailer(), {
       reminderId,
       eventId: ctx.event.id,
       signal: ctx.signal,

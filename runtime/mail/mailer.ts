@@ -1,7 +1,8 @@
 /**
  * One Mailer per process, built at start from the configuration (`configureMailer`, called by
  * serveGroups) and read by handlers through `getMailer()`: handlers get no mail client in their
- * context, and this is the smallest hook that needs none. Two kinds:
+ * context, and this is the smallest hook that needs none. Both kinds send what render.ts makes of a
+ * message. Two kinds:
  * - SMTP (`SMTP_URL`): nodemailer's pooled transport, connections opened on first use and reused.
  * - Files (no `SMTP_URL`, e.g. `taskbeat start`): each message rendered to `<dir>/<key>.eml`; the key
  *   is the reminder id, so sending a reminder again overwrites its file instead of adding one.
@@ -15,6 +16,7 @@ import { createTransport } from "nodemailer";
 import { type Config, ConfigError } from "../config.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { MailMessage } from "./compose.js";
+import { renderMail } from "./render.js";
 
 export interface SentMail {
   messageId: string;
@@ -35,17 +37,6 @@ export interface Mailer {
 export const DEFAULT_FROM = "taskbeat <taskbeat@localhost>";
 
 export type MailConfig = Pick<Config, "SMTP_URL" | "MAIL_FROM" | "SMTP_TIMEOUT_MS" | "TASKBEAT_HOME">;
-
-const toNodemailer = (message: MailMessage, signal?: AbortSignal) => ({
-  from: message.from,
-  to: message.to,
-  subject: message.subject,
-  text: message.text,
-  html: message.html,
-  messageId: message.messageId,
-  headers: message.headers,
-  ...(signal ? { signal } : {}),
-});
 
 export function createSmtpMailer(options: {
   url: string;
@@ -71,8 +62,15 @@ export function createSmtpMailer(options: {
     from: options.from,
     description: `SMTP ${shown.toString().replace(/\/$/, "")}`,
     async send(message, signal) {
-      const info = await transport.sendMail(toNodemailer(message, signal));
-      return { messageId: info.messageId, response: String(info.response ?? "") };
+      const { envelope, raw } = renderMail(message);
+      // The Message-ID is in `raw`; given here too, nodemailer does not draw a random one for its log.
+      const info = await transport.sendMail({
+        envelope,
+        raw,
+        messageId: message.messageId,
+        ...(signal ? { signal } : {}),
+      });
+      return { messageId: message.messageId, response: String(info.response ?? "") };
     },
     async close() {
       transport.close();
@@ -82,25 +80,24 @@ export function createSmtpMailer(options: {
 
 export function createFileMailer(options: { dir: string; from: string }): Mailer {
   const dir = resolve(options.dir);
-  const render = createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   return {
     from: options.from,
     description: `files in ${dir}`,
     async send(message, signal) {
       signal?.throwIfAborted();
-      const info = await render.sendMail(toNodemailer(message));
+      const { raw } = renderMail(message);
       const path = join(dir, `${message.key.replace(/[^A-Za-z0-9._-]/g, "_")}.eml`);
       // Written beside, then renamed: a reader never sees half a message, a re-send replaces it whole.
       const partial = `${path}.${randomUUID()}.tmp`;
       await mkdir(dir, { recursive: true });
       try {
-        await writeFile(partial, info.message as Buffer);
+        await writeFile(partial, raw);
         await rename(partial, path);
       } catch (error) {
         await rm(partial, { force: true });
         throw error;
       }
-      return { messageId: info.messageId, response: path };
+      return { messageId: message.messageId, response: path };
     },
     async close() {},
   };

@@ -1,15 +1,18 @@
 /**
- * Delivers one due reminder by mail, once. Everything happens in one transaction that holds the
- * reminder's row lock (`for update`) from the state check until the state is recorded:
+ * Delivers due reminders by mail, once each. A call handles a batch in one transaction that holds the
+ * reminders' row locks (`for update`, taken in id order so two batches never deadlock) from the state
+ * check until the states are recorded:
  * - a reminder that is no longer `published` (cancelled, already sent, failed), or whose task is gone,
  *   is skipped; one whose task was completed is cancelled, without mail;
- * - a concurrent duplicate (the same event twice, two replicas) waits for the lock, then finds it
- *   `sent` and skips: the lock, not luck, keeps the mail single;
- * - the mail is sent with the lock held, then `sent` + `sent_at` and the inbox row commit together.
- * At-least-once remains in one window: the process dies after the SMTP server accepted the mail and
- * before the commit. Dapr redelivers, and the reminder is sent again with the same Message-ID
+ * - a concurrent duplicate (the same event twice, two replicas) in another batch waits for the lock,
+ *   then finds it `sent` and skips; a duplicate within the batch is skipped at once: the lock, not
+ *   luck, keeps the mail single;
+ * - the batch's mails are sent together (the mailer's pool decides how many at once), with the locks
+ *   held, then every `sent` + `sent_at` and the inbox rows commit together.
+ * At-least-once remains in one window: the process dies, or the commit fails, after the SMTP server
+ * accepted a mail. Dapr redelivers, and the reminder is sent again with the same Message-ID
  * (`<reminder-<id>@taskbeat>`), which lets servers and clients downstream recognise the duplicate.
- * Cost of the lock: one pooled connection per send in flight, for at most the SMTP timeouts.
+ * Cost of the lock: one pooled connection per batch in flight, for at most the SMTP timeouts.
  */
 import type { Sql, TransactionSql } from "postgres";
 import { composeReminderMail } from "./compose.js";
@@ -26,7 +29,15 @@ export type ReminderDelivery =
   /** Permanent failure: the reminder is `failed`; the message should be dropped. */
   | { outcome: "failed"; reason: string };
 
+export interface ReminderRequest {
+  reminderId: string;
+  /** The CloudEvent id: recorded in the inbox once the reminder reaches a final state. */
+  eventId: string;
+  signal?: AbortSignal;
+}
+
 interface Row {
+  id: string;
   state: string;
   task_id: string;
   title: string;
@@ -39,78 +50,129 @@ interface Row {
   time_zone: string;
 }
 
+/** What the transaction writes for one request: a new state (or `published` kept, for a retry). */
+interface Change {
+  reminderId: string;
+  eventId: string;
+  state: "sent" | "failed" | "cancelled" | "published";
+  error: string | null;
+}
+
 export async function deliverReminder(
   sql: Sql,
   mailer: Mailer,
-  request: { reminderId: string; eventId: string; signal?: AbortSignal },
+  request: ReminderRequest,
 ): Promise<ReminderDelivery> {
-  const { reminderId, eventId } = request;
-  return sql.begin(async (tx): Promise<ReminderDelivery> => {
-    const [seen] = await tx`
-      select 1 from processed_events where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = ${eventId}`;
-    if (seen) return { outcome: "skipped", reason: "event already processed" };
-    const [row] = await tx<Row[]>`
-      select r.state, r.task_id, t.title, t.description, t.priority, t.due_at, t.completed,
-        u.email, u.display_name, u.time_zone
-      from reminders r
-      join tasks t on t.id = r.task_id and t.user_id = r.user_id
-      join users u on u.id = r.user_id
-      where r.id = ${reminderId}
-      for update of r`;
-    // Deleting a task deletes its reminders (on delete cascade).
-    if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
-    if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
-    if (row.completed) {
-      await finish(tx, { reminderId, eventId, state: "cancelled" });
-      return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
-    }
-    const message = composeReminderMail({
-      reminderId,
-      from: mailer.from,
-      to: { email: row.email, name: row.display_name, timeZone: row.time_zone },
-      task: {
-        id: row.task_id,
-        title: row.title,
-        description: row.description,
-        priority: row.priority,
-        dueAt: row.due_at,
-      },
-    });
-    let messageId: string;
-    try {
-      ({ messageId } = await mailer.send(message, request.signal));
-    } catch (error) {
-      const failure = classifyMailError(error);
-      if (failure.kind === "temporary") {
-        await tx`
-          update reminders set attempts = attempts + 1, last_error = ${failure.reason}, updated_at = now()
-          where id = ${reminderId} and state = 'published'`;
-        return { outcome: "retry", reason: failure.reason };
+  const [result] = await deliverReminders(sql, mailer, [request]);
+  return result as ReminderDelivery;
+}
+
+/** One outcome per request, in order. Rejects (nothing recorded) when the transaction fails. */
+export async function deliverReminders(
+  sql: Sql,
+  mailer: Mailer,
+  requests: readonly ReminderRequest[],
+): Promise<ReminderDelivery[]> {
+  const ids = [...new Set(requests.map((r) => r.reminderId))];
+  const eventIds = [...new Set(requests.map((r) => r.eventId))];
+  return sql.begin(async (tx): Promise<ReminderDelivery[]> => {
+    // Sent together: postgres.js pipelines them on the transaction's connection.
+    const [seen, rows] = await Promise.all([
+      tx<{ event_id: string }[]>`
+        select event_id from processed_events
+        where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
+      tx<Row[]>`
+        select r.id, r.state, r.task_id, t.title, t.description, t.priority, t.due_at, t.completed,
+          u.email, u.display_name, u.time_zone
+        from reminders r
+        join tasks t on t.id = r.task_id and t.user_id = r.user_id
+        join users u on u.id = r.user_id
+        where r.id = any(${ids}::uuid[])
+        order by r.id
+        for update of r`,
+    ]);
+    const processed = new Set(seen.map((s) => s.event_id));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const taken = new Set<string>();
+    const changes: Change[] = [];
+    const results = requests.map(async (request): Promise<ReminderDelivery> => {
+      const { reminderId, eventId } = request;
+      if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
+      const row = byId.get(reminderId);
+      // Deleting a task deletes its reminders (on delete cascade).
+      if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
+      if (taken.has(reminderId)) return { outcome: "skipped", reason: "reminder handled by another event" };
+      taken.add(reminderId);
+      if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
+      if (row.completed) {
+        changes.push({ reminderId, eventId, state: "cancelled", error: null });
+        return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
       }
-      await finish(tx, { reminderId, eventId, state: "failed", error: failure.reason });
-      return { outcome: "failed", reason: failure.reason };
-    }
-    await finish(tx, { reminderId, eventId, state: "sent" });
-    return { outcome: "sent", messageId };
+      return send(mailer, row, request, changes);
+    });
+    const outcomes = await Promise.all(results);
+    await record(tx, changes);
+    return outcomes;
   });
 }
 
+async function send(
+  mailer: Mailer,
+  row: Row,
+  request: ReminderRequest,
+  changes: Change[],
+): Promise<ReminderDelivery> {
+  const { reminderId, eventId } = request;
+  const message = composeReminderMail({
+    reminderId,
+    from: mailer.from,
+    to: { email: row.email, name: row.display_name, timeZone: row.time_zone },
+    task: {
+      id: row.task_id,
+      title: row.title,
+      description: row.description,
+      priority: row.priority,
+      dueAt: row.due_at,
+    },
+  });
+  try {
+    const { messageId } = await mailer.send(message, request.signal);
+    changes.push({ reminderId, eventId, state: "sent", error: null });
+    return { outcome: "sent", messageId };
+  } catch (error) {
+    const failure = classifyMailError(error);
+    if (failure.kind === "temporary") {
+      changes.push({ reminderId, eventId, state: "published", error: failure.reason });
+      return { outcome: "retry", reason: failure.reason };
+    }
+    changes.push({ reminderId, eventId, state: "failed", error: failure.reason });
+    return { outcome: "failed", reason: failure.reason };
+  }
+}
+
 /**
- * The reminder's final state and the inbox row, in the caller's transaction. Only a `published`
- * reminder changes (the lock already ensures it; the guard keeps it so without the lock).
+ * The states and the inbox rows, in the caller's transaction. Every attempt to mail counts (`sent`,
+ * `failed`, and a temporary failure, which keeps the reminder `published` for the redelivery); a
+ * cancellation does not. Only a `published` reminder changes (the lock already ensures it; the guard
+ * keeps it so without the lock). A retry records no inbox row, so the redelivery is handled.
  */
-async function finish(
-  tx: TransactionSql,
-  to: { reminderId: string; eventId: string; state: "sent" | "failed" | "cancelled"; error?: string },
-) {
-  const { reminderId, eventId, state } = to;
-  const attempted = state === "cancelled" ? 0 : 1;
-  await tx`
-    update reminders set state = ${state}, updated_at = now(),
-      sent_at = case when ${state}::text = 'sent' then now() else sent_at end,
-      attempts = attempts + ${attempted}, last_error = ${to.error ?? null}
-    where id = ${reminderId} and state = 'published'`;
-  await tx`
-    insert into processed_events (consumer, event_id) values (${REMINDER_MAIL_CONSUMER}, ${eventId})
-    on conflict do nothing`;
+async function record(tx: TransactionSql, changes: readonly Change[]): Promise<void> {
+  if (changes.length === 0) return;
+  const finished = changes.filter((c) => c.state !== "published").map((c) => c.eventId);
+  await Promise.all([
+    tx`
+      update reminders r set state = c.state, updated_at = now(),
+        sent_at = case when c.state = 'sent' then now() else r.sent_at end,
+        attempts = r.attempts + case when c.state = 'cancelled' then 0 else 1 end,
+        last_error = c.error
+      from unnest(${changes.map((c) => c.reminderId)}::uuid[], ${changes.map((c) => c.state)}::text[],
+        ${changes.map((c) => c.error)}::text[]) as c (id, state, error)
+      where r.id = c.id and r.state = 'published'`,
+    finished.length === 0
+      ? undefined
+      : tx`
+      insert into processed_events (consumer, event_id)
+      select ${REMINDER_MAIL_CONSUMER}, unnest(${finished}::text[])
+      on conflict do nothing`,
+  ]);
 }

@@ -1,0 +1,77 @@
+/**
+ * `node bin/taskbeat.mjs start` as a user runs it: every group, the local sidecar and the shipped job
+ * schedules (jobs/), on free ports, against a database URL, mailing through an SMTP URL. Its log (JSON
+ * lines, LOG_LEVEL info as shipped) goes to a file, so the benchmark can read what the app said without
+ * the app waiting on a pipe.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { freePort, ROOT, stopChild } from "./proc.js";
+
+export interface TaskbeatStart {
+  process: ChildProcess;
+  /** The local sidecar's HTTP API. */
+  daprUrl: string;
+  /** Parsed JSON log lines written so far. */
+  readLog(): Array<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startTaskbeat(options: {
+  databaseUrl: string;
+  smtpUrl: string;
+  logFile: string;
+  home: string;
+}): Promise<TaskbeatStart> {
+  const [port, daprPort] = [await freePort(), await freePort()];
+  const logFd = openSync(options.logFile, "w");
+  // TASKBEAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app (written when it stops).
+  const nodeArgs = (process.env.TASKBEAT_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "bin/taskbeat.mjs", "start"], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", logFd],
+    env: {
+      ...process.env,
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      DAPR_HTTP_PORT: String(daprPort),
+      SMTP_URL: options.smtpUrl,
+      MAIL_FROM: "taskbeat <reminders@bench.test>",
+      TASKBEAT_HOME: options.home,
+      LOG_LEVEL: "info",
+    },
+  });
+  closeSync(logFd);
+  const readLog = () =>
+    readFileSync(options.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("taskbeat start: not running within 60 s")), 60_000);
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("taskbeat is running")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`taskbeat start exited with ${code}; see ${options.logFile}`));
+      });
+    });
+  } catch (error) {
+    await stopChild(child);
+    throw error;
+  }
+  child.stdout?.resume();
+  return {
+    process: child,
+    daprUrl: `http://127.0.0.1:${daprPort}`,
+    readLog,
+    stop: () => stopChild(child),
+  };
+}
