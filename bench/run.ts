@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measures delivery throughput (against a bare Hono route and `@dapr/dapr`'s DaprServer),
- * the due-reminder claim, the outbox relay, and start-up and memory; prints one table and writes it to
+ * the due-reminder claim, the outbox relay, start-up and memory, and the reminder pipeline end to end
+ * (job → outbox → relay → sidecar → email → SMTP); prints one table and writes it to
  * BENCHMARKS.md (between the markers; the rest of the file is kept). `--smoke` runs tiny sizes in
  * seconds (CI); `--out <file>` writes elsewhere; `--only delivery,claim` runs some sections (and writes
  * only where `--out` says, since a partial table must not replace the full one).
@@ -12,7 +13,9 @@ import { benchClaim, type ClaimSize } from "./claim.js";
 import { benchDelivery } from "./delivery.js";
 import { type BenchDb, openBenchDb } from "./lib/db.js";
 import { ROOT } from "./lib/proc.js";
+import { benchMcp, MCP_TOOLS, type McpPlan } from "./mcp.js";
 import { benchOutbox } from "./outbox.js";
+import { benchPipeline, type PipelinePlan } from "./pipeline.js";
 import { benchStartup } from "./startup.js";
 
 export interface Row {
@@ -39,6 +42,22 @@ const FULL = {
   outboxRows: 10_000,
   outboxRuns: 3,
   startupRuns: 5,
+  // 1M tasks, 10k of them the signed-in user's, spread over 10k users (about 99 each for the others).
+  mcp: {
+    corpus: { tasks: 1_000_000, userTasks: 10_000, otherUsers: 9_999 },
+    warmup: 50,
+    calls: 500,
+    runs: 3,
+    concurrentClients: 4,
+  } as McpPlan,
+  // 5,000 reminders due at once through job → outbox → relay → sidecar → email handler → SMTP.
+  pipeline: {
+    reminders: 5_000,
+    runs: 3,
+    seedBeforeStart: false,
+    quietMs: 2_000,
+    warmupReminders: 2_000,
+  } as PipelinePlan,
 };
 const SMOKE: typeof FULL = {
   delivery: { runs: 1, seconds: 1, connections: 8, warmupSeconds: 0 },
@@ -48,6 +67,15 @@ const SMOKE: typeof FULL = {
   outboxRows: 300,
   outboxRuns: 1,
   startupRuns: 1,
+  mcp: {
+    corpus: { tasks: 3_000, userTasks: 300, otherUsers: 20 },
+    warmup: 1,
+    calls: 4,
+    runs: 1,
+    concurrentClients: 2,
+  },
+  // Due before the app starts, so the tick at job registration claims them: no wait for a period.
+  pipeline: { reminders: 100, runs: 1, seedBeforeStart: true, quietMs: 300, warmupReminders: 0 },
 };
 
 const size = (s: ClaimSize) =>
@@ -63,6 +91,8 @@ const SECTIONS: Record<string, (plan: Plan, rows: Row[], log: Log) => Promise<vo
   claim: (plan, rows, log) => withDb((db) => benchClaimSection(db, plan, rows, log)),
   outbox: (plan, rows, log) => withDb((db) => benchOutboxSection(db, plan, rows, log)),
   startup: (plan, rows, log) => withDb((db) => benchStartupSection(db, plan, rows, log)),
+  mcp: (plan, rows, log) => withDb((db) => benchMcpSection(db, plan, rows, log)),
+  pipeline: (plan, rows, log) => withDb((db) => benchPipelineSection(db, plan, rows, log)),
 };
 export const SECTION_NAMES = Object.keys(SECTIONS);
 
@@ -180,6 +210,12 @@ async function benchClaimSection(db: BenchDb, plan: Plan, rows: Row[], log: Log)
     });
     rows.push({
       section: "claim",
+      measure: `floor: the same ${compact(c.due)} reminder updates + outbox rows, bare (${compact(c.tasks)} tasks)`,
+      value: c.floorUpdateMs + c.floorOutboxMs,
+      unit: "ms",
+    });
+    rows.push({
+      section: "claim",
       measure: `seeding ${compact(c.tasks)} tasks (generate_series)`,
       value: c.seedSeconds,
       unit: "s",
@@ -228,6 +264,131 @@ async function benchStartupSection(db: BenchDb, plan: Plan, rows: Row[], log: Lo
     unit: "MB",
     target: "≤ 80",
     met: s.rssIdleMb <= 80,
+  });
+}
+
+async function benchMcpSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): Promise<void> {
+  const c = plan.mcp.corpus;
+  log(`mcp latency: ${compact(c.tasks)} tasks, ${compact(c.userTasks)} of them the user's`);
+  const m = await benchMcp(db, plan.mcp);
+  for (const tool of MCP_TOOLS) {
+    const { p50, p99 } = m.sequential[tool];
+    rows.push({
+      section: "mcp",
+      measure: `${tool} (1 client), p50`,
+      value: p50,
+      unit: "ms",
+      target: "≤ 5",
+      met: p50 <= 5,
+    });
+    rows.push({
+      section: "mcp",
+      measure: `${tool} (1 client), p99`,
+      value: p99,
+      unit: "ms",
+      target: "≤ 25",
+      met: p99 <= 25,
+    });
+  }
+  // What every call pays before taskbeat's own work, timed in the same rounds (bench/lib/floors.ts).
+  const floors = {
+    http: "floor: HTTP round trip to serve (GET /healthz), p50",
+    query: "floor: database round trip (select 1), p50",
+    commit: "floor: one-row insert and durable commit, p50",
+  } as const;
+  for (const [floor, measure] of Object.entries(floors) as [keyof typeof floors, string][]) {
+    rows.push({ section: "mcp", measure, value: m.floors[floor].p50, unit: "ms" });
+  }
+  if (m.concurrent) {
+    for (const tool of MCP_TOOLS) {
+      const { p50, p99 } = m.concurrent[tool];
+      const clients = `(${plan.mcp.concurrentClients} clients at once)`;
+      rows.push({ section: "mcp", measure: `${tool} ${clients}, p50`, value: p50, unit: "ms" });
+      rows.push({ section: "mcp", measure: `${tool} ${clients}, p99`, value: p99, unit: "ms" });
+    }
+  }
+  rows.push({
+    section: "mcp",
+    measure: `search_tasks "${m.corpus.query}": the user's matches (of ${compact(c.userTasks)})`,
+    value: m.corpus.userMatches,
+    unit: "tasks",
+  });
+  rows.push({
+    section: "mcp",
+    measure: `search_tasks "${m.corpus.query}": all users' matches (of ${compact(c.tasks)})`,
+    value: m.corpus.allMatches,
+    unit: "tasks",
+  });
+  rows.push({
+    section: "mcp",
+    measure: `seeding ${compact(c.tasks)} tasks with text (generate_series)`,
+    value: m.corpus.seedSeconds,
+    unit: "s",
+  });
+  rows.push({
+    section: "mcp",
+    measure: "serve process CPU per call (the three tools, 1 client)",
+    value: m.serverCpuPerCallMs,
+    unit: "ms",
+  });
+  rows.push({
+    section: "mcp",
+    measure: "failed or unexpected MCP answers",
+    value: m.failures,
+    unit: "count",
+  });
+}
+
+async function benchPipelineSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): Promise<void> {
+  const due = compact(plan.pipeline.reminders);
+  log(`reminder pipeline: ${due} reminders due at once, ${plan.pipeline.runs} run(s)`);
+  const p = await benchPipeline(db, plan.pipeline, log);
+  const section = "pipeline";
+  rows.push({
+    section,
+    measure: `job → SMTP, ${due} due at once (tick → last mail)`,
+    value: p.emailsPerSecond,
+    unit: "emails/s",
+    target: "≥ 500",
+    met: p.emailsPerSecond >= 500,
+  });
+  rows.push({ section, measure: "remind_at → SMTP acceptance, p50", value: p.p50Ms / 1000, unit: "s" });
+  rows.push({
+    section,
+    measure: "remind_at → SMTP acceptance, p99",
+    value: p.p99Ms / 1000,
+    unit: "s",
+    target: "≤ 7",
+    met: p.p99Ms <= 7_000 && p.missing === 0,
+  });
+  rows.push({
+    section,
+    measure: "of which: wait for the check-due-tasks tick",
+    value: p.tickWaitMs / 1000,
+    unit: "s",
+  });
+  rows.push({
+    section,
+    measure: "CPU of the taskbeat start process per mail",
+    value: p.appCpuMsPerMail,
+    unit: "ms",
+  });
+  const all = `${compact(p.expected)} due, all runs`;
+  rows.push({
+    section,
+    measure: `reminders mailed (${all})`,
+    value: p.mailed,
+    unit: "count",
+    target: `= ${p.expected}`,
+    met: p.mailed === p.expected,
+  });
+  rows.push({
+    section,
+    measure: `duplicate mails (${all})`,
+    value: p.duplicates,
+    unit: "count",
+    target: "= 0",
+    met: p.duplicates === 0,
   });
 }
 
