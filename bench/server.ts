@@ -1,7 +1,7 @@
 /**
  * One server under load, in its own process: `node --import tsx bench/server.ts <kind> <port> [sidecarPort]`.
- * Kinds: `taskbeat` (the router from generated-style registry, no-op handlers), `bare` (a Hono route doing
- * the same JSON parse), `dapr` (`@dapr/dapr` DaprServer, its client pointed at a local sidecar started
+ * Kinds: `taskbeat` (the router from generated-style registry; no-op handlers behind a schema for the bench's
+ * event data), `bare` (a Hono route doing the same JSON parse), `dapr` (`@dapr/dapr` DaprServer, its client pointed at a local sidecar started
  * here), `sidecar` (the local sidecar alone, for the outbox relay). Prints `READY` once it listens.
  */
 import type { Server } from "node:http";

@@ -340,6 +340,11 @@ describe("APP_API_TOKEN (contract §7.6)", () => {
     expect((await call("/events/shop/orders", { ...post, headers: deliveryHeaders })).status).toBe(401);
     const wrong = { ...deliveryHeaders, "dapr-api-token": "s3cret-not" };
     expect((await call("/events/shop/orders", { ...post, headers: wrong })).status).toBe(401);
+    const bulkPost = {
+      method: "POST",
+      body: JSON.stringify({ entries: [{ entryId: "0", event: envelope() }] }),
+    };
+    expect((await call("/events/shop/anything", { ...bulkPost, headers: deliveryHeaders })).status).toBe(401);
     expect(seen).toHaveLength(0);
   });
 

@@ -3,21 +3,29 @@
  * `/job/<name>` (and the `/jobs/<name>` alias), health and metrics. Built from the generated
  * registry, so adding a handler file is all it takes to get a route.
  */
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
-import type { BaseContext } from "../define.js";
+import type { BaseContext, SubscriptionDefinition } from "../define.js";
 import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
 import { mountMcp } from "../mcp/http.js";
-import type { RuntimeMetrics } from "../metrics.js";
-import type { RegisteredJob, RegisteredSubscription, Registry } from "../registry.js";
+import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
+import type { RegisteredJob, Registry } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
-import { requireDaprToken } from "./auth.js";
-import { deliverBulk, deliverEvent, readBulkEntries } from "./delivery.js";
+import { daprTokenGuard } from "./auth.js";
+import {
+  type BulkStatus,
+  type DaprStatus,
+  type DeliveryResult,
+  deliverBulk,
+  deliverOne,
+  readBulkEntries,
+} from "./delivery.js";
 import { mountHealth, type ReadinessCheck } from "./health.js";
 import { runJob } from "./job-run.js";
 import type { Lifecycle } from "./lifecycle.js";
+import { andThen, isThenable, type Settled } from "./settled.js";
 
 export interface AppOptions {
   registry: Registry;
@@ -67,26 +75,43 @@ export function createApp(options: AppOptions): Hono {
     });
   }
   // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
-  const dapr: MiddlewareHandler =
-    options.appApiToken === undefined ? (_c, next) => next() : requireDaprToken(options.appApiToken);
+  const daprRoute = daprTokenGuard(options.appApiToken);
 
   // Computed once: daprd asks for it once per sidecar start, but tests and operators ask too.
   const subscribePayload = groups.flatMap((group) => programmaticSubscriptions(group, registry));
-  app.get("/dapr/subscribe", dapr, (c) => c.json(subscribePayload));
+  app.get(
+    "/dapr/subscribe",
+    daprRoute((c) => c.json(subscribePayload)),
+  );
 
   for (const subscription of served.flatMap((g) => g.subscriptions)) {
-    // Built once per route: a child logger per delivery was a measurable share of a no-op delivery's CPU.
-    const routeBase: BaseContext = { ...base, log: log.child({ route: subscription.route }) };
-    app.post(subscription.route, dapr, async (c) => {
-      // Not JSON → undefined, which the delivery then drops.
-      const body = parseJsonOr(await c.req.text(), undefined);
-      // While draining, daprd has stopped fetching and waits for what it already sent, so keep
-      // handling; only past the grace period (signal aborted) hand messages back for redelivery.
-      if (lifecycle.signal.aborted) return c.json(retryAll(body));
-      return lifecycle.track(async () =>
-        c.json(await handleDelivery(subscription, body, routeBase, c.req.header("traceparent"), options)),
-      );
-    });
+    // Built once per route, not per delivery: a child logger, and the route's metric series.
+    const routeMetrics = metrics.deliveryRoute(subscription.route);
+    const route: TopicRoute = {
+      unit: subscription.unit,
+      base: { ...base, log: log.child({ route: subscription.route }) },
+      record: (result, startedAt) =>
+        routeMetrics.record(outcomeOf[result.status], (performance.now() - startedAt) / 1000),
+    };
+    app.post(
+      subscription.route,
+      daprRoute(async (c) => {
+        // Not JSON → undefined, which the delivery then drops.
+        const body = parseJsonOr(await c.req.text(), undefined);
+        // While draining, daprd has stopped fetching and waits for what it already sent, so keep
+        // handling; only past the grace period (signal aborted) hand messages back for redelivery.
+        if (lifecycle.signal.aborted) return c.json(retryAll(body));
+        // Counted in flight like `lifecycle.track`, without its promise: a delivery to synchronous
+        // handlers settles at once, and is only awaited when it did not.
+        lifecycle.begin();
+        try {
+          const answer = handleDelivery(route, body, c.req.header("traceparent"));
+          return c.json(isThenable(answer) ? await answer : answer);
+        } finally {
+          lifecycle.end();
+        }
+      }),
+    );
   }
 
   const jobs = new Map<string, RegisteredJob>(served.flatMap((g) => g.jobs.map((job) => [job.name, job])));
@@ -112,8 +137,8 @@ export function createApp(options: AppOptions): Hono {
       return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
     });
   };
-  app.post("/job/:name", dapr, jobRoute);
-  app.post("/jobs/:name", dapr, jobRoute);
+  app.post("/job/:name", daprRoute(jobRoute));
+  app.post("/jobs/:name", daprRoute(jobRoute));
 
   app.onError((error, c) => {
     // Only reached for bugs in the runtime itself; keep details in the log, not in the answer.
@@ -123,31 +148,34 @@ export function createApp(options: AppOptions): Hono {
   return app;
 }
 
-async function handleDelivery(
-  subscription: RegisteredSubscription,
-  body: unknown,
-  base: BaseContext,
-  traceparent: string | undefined,
-  { metrics }: AppOptions,
-) {
-  // `base.log` already carries the route (built once per route in createApp).
-  const route = subscription.route;
-  const entries = readBulkEntries(body);
-  if (entries) {
-    const statuses = await deliverBulk(subscription.unit, entries, base, traceparent, (result, t0) =>
-      record(metrics, route, result.status, t0),
-    );
-    return { statuses };
-  }
-  const startedAt = performance.now();
-  const result = await deliverEvent(subscription.unit, body, base, traceparent);
-  record(metrics, route, result.status, startedAt);
-  return { status: result.status };
+/** What a topic route needs per delivery, resolved when the route is mounted. */
+interface TopicRoute {
+  unit: SubscriptionDefinition;
+  /** Its `log` already carries the route. */
+  base: BaseContext;
+  /** Counts a settled delivery (one event, or one bulk entry) and its duration. */
+  record(result: DeliveryResult, startedAt: number): void;
 }
 
-function record(metrics: RuntimeMetrics, route: string, status: string, startedAt: number) {
-  metrics.deliveries.inc({ route, outcome: status.toLowerCase() });
-  metrics.deliverySeconds.observe({ route }, (performance.now() - startedAt) / 1000);
+const outcomeOf: Record<DaprStatus, DeliveryOutcome> = { SUCCESS: "success", DROP: "drop", RETRY: "retry" };
+
+/** The answer to daprd: `{status}` for one event, `{statuses}` for a bulk. Settles at once when it can. */
+function handleDelivery(
+  route: TopicRoute,
+  body: unknown,
+  traceparent: string | undefined,
+): Settled<{ status: DaprStatus } | { statuses: BulkStatus[] }> {
+  const entries = readBulkEntries(body);
+  if (entries) {
+    return andThen(deliverBulk(route.unit, entries, route.base, traceparent, route.record), (statuses) => ({
+      statuses,
+    }));
+  }
+  const startedAt = performance.now();
+  return andThen(deliverOne(route.unit, body, route.base, traceparent), (result) => {
+    route.record(result, startedAt);
+    return { status: result.status };
+  });
 }
 
 /** RETRY for a single delivery, or for every entry of a bulk one (a missing entryId would mean the same). */

@@ -46,4 +46,20 @@ describe("Lifecycle", () => {
     expect(lifecycle.inFlight).toBe(0);
     expect(await lifecycle.drain(10)).toBe(true);
   });
+
+  it("begin/end count work in flight like track: drain waits for the end", async () => {
+    const lifecycle = new Lifecycle();
+    lifecycle.begin();
+    expect(lifecycle.inFlight).toBe(1);
+    let drained = false;
+    const draining = lifecycle.drain(5_000).then(() => {
+      drained = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(drained).toBe(false);
+    lifecycle.end();
+    await draining;
+    expect(drained).toBe(true);
+    expect(lifecycle.inFlight).toBe(0);
+  });
 });

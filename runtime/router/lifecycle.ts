@@ -22,13 +22,26 @@ export class Lifecycle {
   }
 
   async track<T>(work: () => Promise<T>): Promise<T> {
-    this.inflight++;
+    this.begin();
     try {
       return await work();
     } finally {
-      this.inflight--;
-      if (this.inflight === 0) for (const wake of this.waiters.splice(0)) wake();
+      this.end();
     }
+  }
+
+  /**
+   * `track` in two calls, for work that often finishes synchronously (a delivery to a synchronous
+   * handler), where wrapping it in a promise would be the larger part of its cost. Every `begin` needs
+   * exactly one `end`, in a `finally`.
+   */
+  begin(): void {
+    this.inflight++;
+  }
+
+  end(): void {
+    this.inflight--;
+    if (this.inflight === 0) for (const wake of this.waiters.splice(0)) wake();
   }
 
   /**

@@ -1,0 +1,196 @@
+/**
+ * The delivery core without HTTP: asynchronous handlers and validators, which the contract fixtures
+ * (all synchronous) do not exercise, and what a handler's context carries.
+ */
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { Sql } from "postgres";
+import * as v from "valibot";
+import { describe, expect, it } from "vitest";
+import type { DaprClient } from "../dapr/client.js";
+import { type BaseContext, defineSubscription, type SubscriptionContext } from "../define.js";
+import { createLogger, type LogFields } from "../log.js";
+import { DropMessage } from "../outcomes.js";
+import { type BulkEntry, type DeliveryResult, deliverBulk, deliverOne, readBulkEntries } from "./delivery.js";
+import { isThenable } from "./settled.js";
+
+const logged: LogFields[] = [];
+const base: BaseContext = {
+  sql: {} as Sql,
+  dapr: {} as DaprClient,
+  log: createLogger({ write: (line) => logged.push(JSON.parse(line) as LogFields) }),
+  signal: new AbortController().signal,
+  onEventsCommitted: () => {},
+};
+
+const event = (id: string, data: unknown, extra: Record<string, unknown> = {}) => ({
+  id,
+  source: "test",
+  type: "test.thing.v1",
+  specversion: "1.0",
+  traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  data,
+  ...extra,
+});
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 1));
+
+/** A handler that records what it saw; data decides: "throw", "reject", "drop", "slow" or anything else. */
+function recordingUnit(schema: StandardSchemaV1 = v.unknown()) {
+  const seen: Array<{ data: unknown; ctx: SubscriptionContext; at: "start" | "end" }> = [];
+  const unit = defineSubscription({
+    pubsub: "pubsub",
+    topic: "things",
+    schema,
+    handle(data: unknown, ctx) {
+      seen.push({ data, ctx, at: "start" });
+      if (data === "throw") throw new Error("boom");
+      if (data === "reject") return Promise.reject(new Error("boom later"));
+      if (data === "drop") return Promise.reject(new DropMessage("not ours"));
+      if (data === "slow") return tick().then(() => void seen.push({ data, ctx, at: "end" }));
+    },
+  });
+  return { unit, seen };
+}
+
+const bulk = (...events: unknown[]): BulkEntry[] =>
+  readBulkEntries({ entries: events.map((e, i) => ({ entryId: String(i), event: e })) }) ?? [];
+
+describe("deliverOne", () => {
+  it("settles at once for a synchronous schema and handler (no promise per event)", () => {
+    const { unit } = recordingUnit();
+    const result = deliverOne(unit, event("e1", "fine"), base, undefined);
+    expect(isThenable(result)).toBe(false);
+    expect(result).toEqual({ status: "SUCCESS", eventId: "e1" });
+  });
+
+  it("waits for an asynchronous handler, and maps its rejection to RETRY or, for DropMessage, DROP", async () => {
+    const { unit, seen } = recordingUnit();
+    expect(await deliverOne(unit, event("s", "slow"), base, undefined)).toEqual({
+      status: "SUCCESS",
+      eventId: "s",
+    });
+    expect(seen.map((s) => s.at)).toEqual(["start", "end"]);
+    expect(await deliverOne(unit, event("r", "reject"), base, undefined)).toEqual({
+      status: "RETRY",
+      eventId: "r",
+    });
+    expect(await deliverOne(unit, event("d", "drop"), base, undefined)).toEqual({
+      status: "DROP",
+      eventId: "d",
+    });
+  });
+
+  it("a synchronous throw is RETRY", () => {
+    const { unit } = recordingUnit();
+    expect(deliverOne(unit, event("t", "throw"), base, undefined)).toEqual({ status: "RETRY", eventId: "t" });
+  });
+
+  it("validates with an asynchronous schema; a rejecting one drops the message", async () => {
+    const asyncSchema = v.pipeAsync(
+      v.string(),
+      v.checkAsync(async (text) => text.startsWith("ok"), "must start with ok"),
+    );
+    const { unit, seen } = recordingUnit(asyncSchema);
+    expect(await deliverOne(unit, event("a", "ok then"), base, undefined)).toMatchObject({
+      status: "SUCCESS",
+    });
+    expect(await deliverOne(unit, event("b", "nope"), base, undefined)).toMatchObject({ status: "DROP" });
+    const throwing: StandardSchemaV1 = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: () => Promise.reject(new Error("validator down")),
+      },
+    };
+    expect(await deliverOne(recordingUnit(throwing).unit, event("c", 1), base, undefined)).toMatchObject({
+      status: "DROP",
+    });
+    expect(seen.map((s) => s.data)).toEqual(["ok then"]);
+  });
+
+  it("gives the handler the base context, the event (daprd's traceparent winning) and a logger with the event", () => {
+    const { unit, seen } = recordingUnit();
+    const header = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01";
+    deliverOne(unit, event("e7", "fine", { subject: "task-7" }), base, header);
+    const ctx = seen[0]?.ctx;
+    expect(ctx).toMatchObject({
+      sql: base.sql,
+      dapr: base.dapr,
+      signal: base.signal,
+      onEventsCommitted: base.onEventsCommitted,
+    });
+    expect(ctx?.event).toEqual({
+      id: "e7",
+      source: "test",
+      type: "test.thing.v1",
+      specversion: "1.0",
+      subject: "task-7",
+      traceparent: header,
+    });
+    logged.length = 0;
+    ctx?.log.info("hello");
+    expect(logged[0]).toMatchObject({ msg: "hello", eventId: "e7", eventType: "test.thing.v1" });
+  });
+});
+
+describe("deliverBulk", () => {
+  it("handles entries one after another, in order, also when some are asynchronous", async () => {
+    const { unit, seen } = recordingUnit();
+    const statuses = await deliverBulk(
+      unit,
+      bulk(
+        event("0", "slow"),
+        event("1", "fine"),
+        event("2", "reject"),
+        event("3", "slow"),
+        event("4", "throw"),
+      ),
+      base,
+      undefined,
+    );
+    expect(statuses).toEqual([
+      { entryId: "0", status: "SUCCESS" },
+      { entryId: "1", status: "SUCCESS" },
+      { entryId: "2", status: "RETRY" },
+      { entryId: "3", status: "SUCCESS" },
+      { entryId: "4", status: "RETRY" },
+    ]);
+    // A slow entry has ended before the next one starts.
+    expect(seen.map((s) => `${s.ctx.event.id}:${s.at}`)).toEqual([
+      "0:start",
+      "0:end",
+      "1:start",
+      "2:start",
+      "3:start",
+      "3:end",
+      "4:start",
+    ]);
+  });
+
+  it("settles at once when every entry does, and reports each entry once with its start time", () => {
+    const { unit } = recordingUnit();
+    const reported: Array<[DeliveryResult, number]> = [];
+    const statuses = deliverBulk(
+      unit,
+      bulk(event("0", 1), "cmF3", event("2", 2)),
+      base,
+      undefined,
+      (result, startedAt) => reported.push([result, startedAt]),
+    );
+    expect(isThenable(statuses)).toBe(false);
+    expect(statuses).toEqual([
+      { entryId: "0", status: "SUCCESS" },
+      { entryId: "1", status: "DROP" },
+      { entryId: "2", status: "SUCCESS" },
+    ]);
+    expect(reported.map(([result]) => result.status)).toEqual(["SUCCESS", "DROP", "SUCCESS"]);
+    expect(reported.every(([, startedAt]) => startedAt > 0)).toBe(true);
+  });
+
+  it("skips entries without an entryId (nothing to answer for) and reads the rest as they are", () => {
+    const first = { entryId: "0", event: event("0", 1), metadata: { __offset: "7" } };
+    const entries = readBulkEntries({ entries: [first, { event: event("x", 1) }, null, "text"] });
+    expect(entries).toEqual([first]);
+    expect(readBulkEntries(event("single", 1))).toBeUndefined();
+  });
+});
