@@ -9,7 +9,6 @@ import type { DaprClient } from "../dapr/client.js";
 import type { BaseContext, SubscriptionDefinition } from "../define.js";
 import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
-import { mountMcp } from "../mcp/http.js";
 import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
 import type { RegisteredJob, Registry } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
@@ -64,15 +63,22 @@ export function createApp(options: AppOptions): Hono {
   mountHealth(app, lifecycle, metrics, options.readiness ?? []);
   const tools = served.flatMap((group) => group.tools);
   // User-facing, with its own bearer-token auth: not behind the dapr-api-token check.
+  // The MCP SDK is the heaviest import (~0.3 s and ~25 MB at start): only a group serving tools loads it,
+  // and the import starts now, alongside the rest of start-up; a request that comes first waits for it.
   if (tools.length > 0) {
-    mountMcp(app, {
-      sql: options.sql,
-      log,
-      tools,
-      lifecycle,
-      ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
-      ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
+    const mcp = import("../mcp/http.js").then(({ mountMcp }) => {
+      const mcpApp = new Hono();
+      mountMcp(mcpApp, {
+        sql: options.sql,
+        log,
+        tools,
+        lifecycle,
+        ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
+        ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
+      });
+      return mcpApp;
     });
+    app.all("/mcp", async (c) => (await mcp).fetch(c.req.raw, c.env));
   }
   // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
   const daprRoute = daprTokenGuard(options.appApiToken);
