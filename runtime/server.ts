@@ -31,7 +31,8 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export interface ServeOptions {
   config: Config;
-  registry: Registry;
+  /** The groups' units; a promise lets their import overlap the database connection and migrations. */
+  registry: Registry | Promise<Registry>;
   groups: readonly string[];
   log: Logger;
   /** Extra `/readyz` checks contributed by later steps (e.g. the last check-due-tasks run). */
@@ -56,7 +57,10 @@ export interface RunningApp {
 }
 
 export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
-  const { config, registry, groups, log } = options;
+  const { config, groups, log } = options;
+  // Settled below, after the database work it overlaps; a failure is reported there, not as unhandled.
+  const loading = Promise.resolve(options.registry);
+  loading.catch(() => {});
   // mail: the process's mailer for functions/email (SMTP_URL, else .eml files); first, as a bad
   // SMTP_URL/MAIL_FROM is a configuration error and nothing is open yet.
   const mailer = configureMailer(config, log);
@@ -71,6 +75,13 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       await sql.end({ timeout: 1 });
       throw error;
     }
+  }
+  let registry: Registry;
+  try {
+    registry = await loading;
+  } catch (error) {
+    await sql.end({ timeout: 1 });
+    throw error;
   }
   const relay = config.DATABASE_URL
     ? new Relay(sql, dapr, { log: log.child({ component: "relay" }) })

@@ -31,8 +31,9 @@ Environment:
       const known = Object.keys(groupLoaders).join(", ") || "none yet";
       throw new UsageError(`unknown group "${group}" (groups: ${known})`);
     }
-    // Only this group's units (and the packages they use) are imported: a pod runs one group.
-    const registry: Registry = { [group]: await load() };
+    // Only this group's units (and the packages they use) are imported: a pod runs one group. The import
+    // runs while serveGroups connects to the database and migrates.
+    const registry: Promise<Registry> = load().then((units) => ({ [group]: units }));
     const log = createLogger({ level: config.LOG_LEVEL, base: { group } });
     const running = await serveGroups({ config, registry, groups: [group], log, defaultHost: "0.0.0.0" });
     closeOnSignals(running.close, log);
