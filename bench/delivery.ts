@@ -5,8 +5,7 @@
  * in one-second slices, so each run's ratios compare servers measured moments apart; medians are over
  * runs. Before measuring, each server must answer SUCCESS for every event of both bodies.
  */
-import { readFileSync } from "node:fs";
-import { autocannon, type Child, freePort, median, rssMb, startServer } from "./lib/proc.js";
+import { autocannon, type Child, cpuMs, freePort, median, rssMb, startServer } from "./lib/proc.js";
 
 export interface DeliveryOptions {
   runs: number;
@@ -106,17 +105,6 @@ interface Target {
   name: string;
   pid: number;
   url: (shape: Shape) => string;
-}
-
-/** CPU time (ms, user + system) a process has used so far; Linux /proc, NaN elsewhere. */
-function cpuMs(pid: number): number {
-  try {
-    // Fields after the command name: state is the 1st, utime the 12th, stime the 13th (clock ticks of 10 ms).
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /**

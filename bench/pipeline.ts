@@ -15,13 +15,13 @@
  * `seedBeforeStart` (the smoke run) inserts the first run's reminders, already due, before the app
  * starts, so the tick at job registration claims them and nothing waits for a period.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Sql } from "postgres";
 import type { BenchDb } from "./lib/db.js";
 import { JobTicks, jobPeriodMs } from "./lib/job-ticks.js";
-import { median } from "./lib/proc.js";
+import { cpuMs, median } from "./lib/proc.js";
 import { type SmtpSink, startSmtpSink } from "./lib/smtp-sink.js";
 import { startTaskbeat, type TaskbeatStart } from "./lib/taskbeat-start.js";
 
@@ -86,8 +86,6 @@ const AFTER_TICK_MS = 150;
 /** Time to insert a run's reminders before their tick comes. */
 const SEED_LEAD_MS = 500;
 const POLL_MS = 20;
-/** USER_HZ of /proc/<pid>/stat: 100 on every Linux this runs on. */
-const CLOCK_TICKS = 100;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -115,18 +113,6 @@ async function seedReminders(sql: Sql, remindAt: Date, count: number): Promise<S
     select id, user_id, ${remindAt} from tasks limit ${count}
     returning id`;
   return new Set(rows.map((r) => r.id));
-}
-
-/** User + system CPU of a process so far, in ms (Linux /proc; NaN elsewhere). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Nearest-rank quantile of sorted values. */

@@ -3,8 +3,8 @@
  * sidecar already up and DATABASE_URL set (schema already migrated), timed to the first `/readyz` 200;
  * then its RSS once idle.
  */
-import { spawn } from "node:child_process";
-import { freePort, median, ROOT, rssMb, startServer, stopChild } from "./lib/proc.js";
+import { freePort, median, rssMb, startServer, stopChild } from "./lib/proc.js";
+import { spawnServe } from "./lib/serve.js";
 
 export interface StartupResult {
   readyMs: number;
@@ -22,40 +22,14 @@ export async function benchStartup(databaseUrl: string, runs: number): Promise<S
     for (let run = 0; run < runs; run++) {
       const port = await freePort();
       const started = performance.now();
-      const child = spawn(process.execPath, ["bin/taskbeat.mjs", "serve", "--group", "email"], {
-        cwd: ROOT,
-        stdio: ["ignore", "ignore", "pipe"],
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          DAPR_HTTP_PORT: String(sidecarPort),
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          LOG_LEVEL: "warn",
-        },
-      });
-      let stderr = "";
-      child.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
+      const serve = spawnServe({ group: "email", databaseUrl, sidecarPort, port });
       try {
-        for (;;) {
-          if (child.exitCode !== null)
-            throw new Error(`serve exited with ${child.exitCode}: ${stderr.slice(-500)}`);
-          if (performance.now() - started > 30_000)
-            throw new Error(`serve not ready in 30 s: ${stderr.slice(-500)}`);
-          const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-            (r) => r.status === 200,
-            () => false,
-          );
-          if (ok) break;
-          await sleep(5);
-        }
+        await serve.untilReady(5);
         times.push(performance.now() - started);
         await sleep(1_000);
-        rss.push(rssMb(child.pid));
+        rss.push(rssMb(serve.child.pid));
       } finally {
-        await stopChild(child);
+        await stopChild(serve.child);
       }
     }
   } finally {

@@ -3,9 +3,8 @@
  * process, DATABASE_URL on the bench schema, a local sidecar standing in for daprd (serve waits for one
  * before `/readyz` says ready, and its outbox relay publishes there after every task write).
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { type Child, freePort, ROOT, startServer, stopChild } from "./proc.js";
+import { type Child, cpuMs, freePort, startServer, stopChild } from "./proc.js";
+import { type ServeOptions, spawnServe } from "./serve.js";
 
 export interface Backend {
   /** `http://127.0.0.1:<port>`; the MCP endpoint is `${url}/mcp`. */
@@ -16,71 +15,24 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export interface BackendOptions {
-  /** Before the script, e.g. `--cpu-prof` (Node refuses that one in NODE_OPTIONS). */
-  nodeArgs?: string[];
-  /** Another checkout to run (A/B comparisons while profiling); default this one. */
-  root?: string;
-}
+export type BackendOptions = Pick<ServeOptions, "nodeArgs" | "root">;
 
 export async function startBackend(databaseUrl: string, options: BackendOptions = {}): Promise<Backend> {
   const sidecarPort = await freePort();
   const port = await freePort();
-  // Both start at once: serve takes longer (tsx, the migration check) and waits for the sidecar anyway.
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), "bin/taskbeat.mjs", "serve", "--group", "backend"],
-    {
-      cwd: options.root ?? ROOT,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        DAPR_HTTP_PORT: String(sidecarPort),
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "warn",
-      },
-    },
-  );
+  // Both start at once: serve waits for the sidecar before it says ready anyway.
+  const serve = spawnServe({ group: "backend", databaseUrl, sidecarPort, port, ...options });
   const sidecar: Promise<Child | undefined> = startServer("sidecar", sidecarPort);
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2_000);
-  });
-  const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    await stopChild(child);
+    await stopChild(serve.child);
     await (await sidecar.catch(() => undefined))?.stop();
   };
   try {
     await sidecar;
-    const started = performance.now();
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`serve exited with ${child.exitCode}: ${stderr}`);
-      if (performance.now() - started > 30_000) throw new Error(`serve not ready in 30 s: ${stderr}`);
-      const ready = await fetch(`${url}/readyz`).then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (ready) break;
-      await sleep(20);
-    }
+    await serve.untilReady(20);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url, pid: child.pid ?? 0, cpuMs: () => cpuMsOf(child.pid), stop };
-}
-
-/** utime + stime from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on Linux). */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
+  return { url: serve.url, pid: serve.child.pid ?? 0, cpuMs: () => cpuMs(serve.child.pid), stop };
 }

@@ -28,6 +28,19 @@ export function rssMb(pid: number | undefined): number {
   }
 }
 
+/** User + system CPU a process has used so far, in ms (Linux /proc; NaN elsewhere). */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in
+    // clock ticks (USER_HZ, 100 on every Linux this runs on).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface Child {
   process: ChildProcess;
   pid: number;
