@@ -143,6 +143,13 @@ export function mailsById(smtp: TestSmtp): Map<string, number> {
   return counts;
 }
 
+/**
+ * ISO 8601 with whole seconds, at least `ms` from now: rounded up, since rounding down could put a reminder
+ * 1 s ahead into the past by the time set_reminder runs.
+ */
+export const inMs = (ms: number) =>
+  new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+
 /** Dead-lettered event ids on `<topic>-dlq`. */
 export const deadLettered = (sidecar: LocalSidecar, topic: string) =>
   sidecar.published.filter((m) => m.topic === `${topic}-dlq`).map((m) => JSON.parse(m.body).id as string);

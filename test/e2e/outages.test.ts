@@ -14,6 +14,7 @@ import {
   type Assistant,
   connectAssistant,
   deadLettered,
+  inMs,
   mailsById,
   type Stack,
   settle,
@@ -38,7 +39,6 @@ beforeEach(async () => {
   stack.smtp.received.length = 0;
 });
 
-const inMs = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const outcomes = (route: string, outcome: string) => stack.metrics.deliveries.get({ route, outcome });
 
 async function taskWithReminder(title: string, remindInMs: number) {

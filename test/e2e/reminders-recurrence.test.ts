@@ -12,6 +12,7 @@ import {
   type Assistant,
   connectAssistant,
   deadLettered,
+  inMs,
   mailsById,
   type Stack,
   settle,
@@ -43,9 +44,6 @@ interface Task {
   completed_at: string | null;
   series_id: string | null;
 }
-
-/** ISO 8601 with an offset and whole seconds, `ms` from now. */
-const inMs = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 async function taskWithReminder(title: string, remindInMs: number) {
   const { task } = await ada.call<{ task: Task }>("add_task", { title, due_date: inMs(remindInMs + 2_000) });
