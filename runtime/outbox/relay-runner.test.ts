@@ -88,6 +88,19 @@ describe("Relay", () => {
     await relay.idle();
     expect(relay.stats).toMatchObject({ runs: 1, published: 0, failed: 1 });
     expect(await remaining()).toBe(1);
+    await relay.close();
+  });
+
+  it("publishes a refused row once its retry is due, without another commit or the backstop job", async () => {
+    const relay = new Relay(db.sql, dapr, { log: silentLogger, retryInitialMs: 200 });
+    sidecar.faults.failNextPublishes(1);
+    await commit("task-1");
+    relay.kick();
+    await relay.idle();
+    expect(relay.stats).toMatchObject({ published: 0, failed: 1 });
+    await expect.poll(remaining, { timeout: 5_000, interval: 50 }).toBe(0);
+    expect(relay.stats).toMatchObject({ published: 1, failed: 1 });
+    await relay.close();
   });
 
   it("close runs a kick still waiting for its debounce", async () => {

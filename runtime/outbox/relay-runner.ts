@@ -4,8 +4,9 @@
  * `onEventsCommitted` hook, so events leave as soon as their transaction commits instead of at the
  * backstop job's next tick. Kicks are coalesced: a burst of commits costs one run, at most one run is
  * in progress, and a kick during a run queues exactly one more (the rows it announced may have been
- * committed after that run's claim). Failures never reach the caller: the rows stay in the outbox and
- * the backstop job retries them.
+ * committed after that run's claim). Failures never reach the caller: the rows stay in the outbox with a
+ * backoff, and the relay kicks itself when the earliest of them is due again (the backstop job, every
+ * 10 s, covers a process that stops first), so an outage's events leave as soon as their retry is due.
  */
 import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
@@ -60,6 +61,8 @@ export class Relay {
   readonly #dapr: DaprClient;
   readonly #options: RelayRunnerOptions;
   #timer: NodeJS.Timeout | undefined;
+  /** A kick for when the earliest refused row is due again. */
+  #retryTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #queued = false;
   #closed = false;
@@ -107,6 +110,7 @@ export class Relay {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#retryTimer);
     const pending = this.#timer !== undefined || this.#queued;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -127,11 +131,24 @@ export class Relay {
         // The budget ran out with work left: run again rather than hold the caller's kick hostage.
         if (result.more) this.#queued = true;
         if (result.published > 0) log?.debug("outbox relayed", { ...result });
+        if (result.failed > 0) await this.#retryWhenDue();
       } catch (error) {
         // A database problem: the backstop job tries again on its schedule.
         log?.warn("outbox relay run failed", { error });
       }
       this.#stats.runs++;
     } while (this.#queued && !this.#closed);
+  }
+
+  async #retryWhenDue(): Promise<void> {
+    const [row] = await this.#sql<{ ms: number | null }[]>`
+      select greatest(0, extract(epoch from min(next_attempt_at) - now()) * 1000)::float8 as ms from outbox`;
+    if (row?.ms == null || this.#closed) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.kick();
+    }, row.ms);
+    this.#retryTimer.unref();
   }
 }
