@@ -346,7 +346,7 @@ async function benchPipelineSection(db: BenchDb, plan: Plan, rows: Row[], log: L
   const section = "pipeline";
   rows.push({
     section,
-    measure: `job → SMTP, ${due} due at once (tick → last mail)`,
+    measure: `job → SMTP, ${due} due at once (claim → last mail)`,
     value: p.emailsPerSecond,
     unit: "emails/s",
     target: "≥ 500",
@@ -363,8 +363,8 @@ async function benchPipelineSection(db: BenchDb, plan: Plan, rows: Row[], log: L
   });
   rows.push({
     section,
-    measure: "of which: wait for the check-due-tasks tick",
-    value: p.tickWaitMs / 1000,
+    measure: "of which: remind_at → start of the claim",
+    value: p.claimWaitMs / 1000,
     unit: "s",
   });
   rows.push({

@@ -39,7 +39,7 @@ it.skipIf(inject("databaseIsEmbedded"))(
       "RSS of serve --group email, idle",
       "remind_at → SMTP acceptance, p50",
       "remind_at → SMTP acceptance, p99",
-      "of which: wait for the check-due-tasks tick",
+      "of which: remind_at → start of the claim",
       "CPU of the taskbeat start process per mail",
       "add_task (1 client), p50",
       "add_task (1 client), p99",

@@ -1,27 +1,62 @@
 /**
- * Trigger: job `check-due-tasks` (jobs/check-due-tasks.json, every 5 s; ticks can repeat and overlap).
+ * Trigger: job `check-due-tasks` (jobs/check-due-tasks.json, every 5 s; ticks can repeat and overlap),
+ * and between ticks the claim alarm (runtime/reminders/claim-alarm.ts) at the next reminder's remind_at.
  * Effects: due pending reminders → published, one taskbeat.reminder.due.v1 each on task-reminders via
  * the outbox (those of completed tasks → cancelled); reminders stuck in published for 10 minutes (no
  * mail went out) → a fresh event, or failed after 10 attempts; then the run is recorded in the state store.
  * Idempotency key: the reminder's state; the claim takes only pending (or stuck) rows, SKIP LOCKED.
  */
-import { defineJob } from "../../runtime/define.js";
+import type { Sql } from "postgres";
+import { defineJob, type JobContext } from "../../runtime/define.js";
 import { claimDueReminders } from "../../runtime/reminders/claim.js";
+import { ClaimAlarm, msUntilNextReminder } from "../../runtime/reminders/claim-alarm.js";
 import { recordLastRun } from "./_last-run.js";
 
 // Below the 5 s schedule, so a tick has usually finished before the next one arrives.
 const BUDGET_MS = 4_000;
 
+async function claim(ctx: JobContext, trigger: "tick" | "alarm") {
+  const started = performance.now();
+  const result = await claimDueReminders(ctx, { budgetMs: BUDGET_MS, signal: ctx.signal });
+  if (result.published + result.cancelled + result.republished + result.gaveUp > 0)
+    ctx.log.info("due reminders claimed", {
+      ...result,
+      trigger,
+      ms: Math.round(performance.now() - started),
+    });
+  return result;
+}
+
+// One alarm per process (per connection pool: tests run several apps in one process). It claims with
+// the context of the latest tick, so the logger and shutdown signal are the current app's.
+const alarms = new WeakMap<Sql, { alarm: ClaimAlarm; latest: JobContext }>();
+
+function alarmFor(ctx: JobContext): ClaimAlarm {
+  const known = alarms.get(ctx.sql);
+  if (known !== undefined) {
+    known.latest = ctx;
+    return known.alarm;
+  }
+  const state = { latest: ctx };
+  const alarm = new ClaimAlarm({
+    claim: () => claim(state.latest, "alarm"),
+    lookAhead: () => msUntilNextReminder(state.latest.sql),
+    log: ctx.log,
+  });
+  ctx.signal.addEventListener("abort", () => alarm.stop(), { once: true });
+  alarms.set(ctx.sql, Object.assign(state, { alarm }));
+  return alarm;
+}
+
 export default defineJob({
   name: "check-due-tasks",
   async handle(_data, ctx) {
-    const result = await claimDueReminders(ctx, { budgetMs: BUDGET_MS, signal: ctx.signal });
-    if (result.published + result.cancelled + result.republished + result.gaveUp > 0)
-      ctx.log.info("due reminders claimed", { ...result });
+    const result = await claim(ctx, "tick");
     await recordLastRun(ctx.dapr, ctx.log, {
       at: new Date().toISOString(),
       claimed: result.published,
       cancelled: result.cancelled,
     });
+    await alarmFor(ctx).rearm();
   },
 });

@@ -111,6 +111,29 @@ describe("POST /job/check-due-tasks", () => {
     expect(await readLastRun(dapr)).toMatchObject({ claimed: 0, cancelled: 0 });
   });
 
+  it("claims a reminder falling due between ticks at its remind_at, without another tick", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const served = await serveNotification({
+      log: createLogger({ write: (line) => lines.push(JSON.parse(line)) }),
+    });
+    const user = await seedUser(db.sql);
+    const [soon] = await seedReminders(db.sql, await seedTasks(db.sql, user, 1), { inSeconds: 1 });
+    const [row] = await db.sql<
+      { at: Date }[]
+    >`select remind_at as at from reminders where id = ${soon as string}`;
+
+    expect((await tick(served)).status).toBe(204);
+    expect(await reminderEvents(db.sql)).toHaveLength(0);
+
+    await expect.poll(async () => (await reminderEvents(db.sql)).length, { timeout: 3_000 }).toBe(1);
+    const claimedAt = Date.now();
+    const claimed = lines.find((l) => l.msg === "due reminders claimed");
+    expect(claimed).toMatchObject({ trigger: "alarm", published: 1 });
+    // On time: after remind_at (the claim compares with the database's now()), and well before a tick.
+    expect(Date.parse(String(claimed?.time))).toBeGreaterThanOrEqual((row?.at.getTime() ?? 0) - 50);
+    expect(claimedAt - (row?.at.getTime() ?? 0)).toBeLessThan(1_000);
+  });
+
   it("still succeeds when the run cannot be recorded, and logs why", async () => {
     const lines: string[] = [];
     const unreachable = new DaprClient({ baseUrl: `http://127.0.0.1:${await freePort()}`, timeoutMs: 1000 });
