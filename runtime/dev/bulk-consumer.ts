@@ -3,8 +3,15 @@
  * subscriber does it: buffer up to `maxMessagesCount` messages or `maxAwaitDurationMs`, then POST one
  * `com.dapr.event.sent.bulk` envelope per matched route, with random UUID entry ids.
  *
- * Only the entries that did not succeed are retried (same entry ids, exponential backoff). When the
- * policy is exhausted, the failed entries are dead-lettered, or redelivered later in a new batch.
+ * Up to `concurrency` batches are in flight per subscription, as behind a Kafka consumer with several
+ * partitions, each blocked on its own batch (a batch is one request, or one per route when its messages
+ * match different routes). Handlers must cope with batches completing out of order. Batches beyond that
+ * wait in a queue and start in order as slots free up.
+ *
+ * Only the entries that did not succeed are retried (same entry ids, exponential backoff). A retry takes
+ * a slot like any batch; when its backoff is over it goes ahead of the waiting batches, as a failed
+ * partition retries before moving on. When the policy is exhausted, the failed entries are dead-lettered,
+ * or redelivered later in a new batch.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
@@ -22,10 +29,19 @@ interface Entry {
   message: BrokerMessage;
 }
 
+/** A bulk request to make: new entries (`failures` 0) or the failed entries of an earlier one. */
+interface Batch {
+  entries: Entry[];
+  /** Failed attempts of these entries in the current delivery cycle. */
+  failures: number;
+}
+
 type Deliverable = Extract<Prepared, { kind: "deliver" }>;
 
 export class BulkConsumer implements Consumer {
   private buffer: BrokerMessage[] = [];
+  /** Batches waiting for a free slot, in the order they start. */
+  private ready: Batch[] = [];
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Timers();
@@ -49,6 +65,7 @@ export class BulkConsumer implements Consumer {
     this.add(message);
   }
 
+  /** Stops starting batches (waiting ones never start) and waits up to `graceMs` for those in flight. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.timers.clear();
@@ -70,22 +87,29 @@ export class BulkConsumer implements Consumer {
     while (this.buffer.length > 0 && !this.closed) {
       const batch = this.buffer.splice(0, this.maxCount);
       const ordered = this.deps.faults.reorder ? shuffled(batch) : batch;
-      this.start(
-        ordered.map((message) => ({ entryId: randomUUID(), message })),
-        0,
-      );
+      this.ready.push({
+        entries: ordered.map((message) => ({ entryId: randomUUID(), message })),
+        failures: 0,
+      });
     }
+    this.pump();
   }
 
-  private start(entries: Entry[], failures: number): void {
-    const run: Promise<void> = this.runBatch(entries, failures)
-      .catch((err) => {
-        // Should not happen (app calls never throw); retry rather than lose the batch.
-        this.log.error("bulk delivery crashed; retrying", { error: err });
-        this.retry(entries, failures + 1);
-      })
-      .finally(() => this.inFlight.delete(run));
-    this.inFlight.add(run);
+  private pump(): void {
+    while (!this.closed && this.inFlight.size < this.deps.concurrency && this.ready.length > 0) {
+      const { entries, failures } = this.ready.shift() as Batch;
+      const run: Promise<void> = this.runBatch(entries, failures)
+        .catch((err) => {
+          // Should not happen (app calls never throw); retry rather than lose the batch.
+          this.log.error("bulk delivery crashed; retrying", { error: err });
+          if (!this.closed) this.retry(entries, failures + 1);
+        })
+        .finally(() => {
+          this.inFlight.delete(run);
+          this.pump();
+        });
+      this.inFlight.add(run);
+    }
   }
 
   private async runBatch(entries: Entry[], failures: number): Promise<void> {
@@ -152,7 +176,10 @@ export class BulkConsumer implements Consumer {
         attempt: failures,
         delayMs: delay,
       });
-      this.timers.set(() => this.start(failed, failures), delay);
+      this.timers.set(() => {
+        this.ready.unshift({ entries: failed, failures });
+        this.pump();
+      }, delay);
     } else if (this.subscription.deadLetterTopic !== undefined) {
       this.log.warn("bulk retries exhausted; dead-lettering", { count: failed.length });
       for (const entry of failed) this.deadLetterOrEnd(entry);

@@ -133,8 +133,38 @@ describe("deliverOne", () => {
   });
 });
 
+type Metadata = Record<string, string> | undefined;
+
+/** Entries "0", "1", … with the given broker metadata (undefined: none). */
+const withMetadata = (...entries: Array<[Metadata, unknown]>): BulkEntry[] =>
+  readBulkEntries({
+    entries: entries.map(([metadata, e], i) => ({ entryId: String(i), event: e, metadata })),
+  }) ?? [];
+
+/**
+ * A unit whose handler logs `<event id>:start` and, for "slow" data, settles a tick later; with the
+ * `onEntry` it returns logging `<event id>:settled`, the log shows what was in flight at once.
+ */
+function timelineUnit() {
+  const timeline: string[] = [];
+  const unit = defineSubscription({
+    pubsub: "pubsub",
+    topic: "things",
+    schema: v.unknown(),
+    handle(data: unknown, ctx) {
+      timeline.push(`${ctx.event.id}:start`);
+      if (data === "slow") return tick().then(() => {});
+      if (data === "reject") return Promise.reject(new Error("boom later"));
+      if (data === "drop") return Promise.reject(new DropMessage("not ours"));
+      if (data === "throw") throw new Error("boom");
+    },
+  });
+  const onEntry = (result: DeliveryResult) => timeline.push(`${result.eventId ?? "?"}:settled`);
+  return { unit, timeline, onEntry };
+}
+
 describe("deliverBulk", () => {
-  it("handles entries one after another, in order, also when some are asynchronous", async () => {
+  it("handles entries without a key one after another, in order, also when some are asynchronous", async () => {
     const { unit, seen } = recordingUnit();
     const statuses = await deliverBulk(
       unit,
@@ -172,12 +202,13 @@ describe("deliverBulk", () => {
     const reported: Array<[DeliveryResult, number]> = [];
     const statuses = deliverBulk(
       unit,
-      bulk(event("0", 1), "cmF3", event("2", 2)),
+      withMetadata([{ __key: "a" }, event("0", 1)], [undefined, "cmF3"], [{ __key: "b" }, event("2", 2)]),
       base,
       undefined,
       (result, startedAt) => reported.push([result, startedAt]),
     );
     expect(isThenable(statuses)).toBe(false);
+    expect(Array.isArray(statuses)).toBe(true);
     expect(statuses).toEqual([
       { entryId: "0", status: "SUCCESS" },
       { entryId: "1", status: "DROP" },
@@ -185,6 +216,120 @@ describe("deliverBulk", () => {
     ]);
     expect(reported.map(([result]) => result.status)).toEqual(["SUCCESS", "DROP", "SUCCESS"]);
     expect(reported.every(([, startedAt]) => startedAt > 0)).toBe(true);
+  });
+
+  it("runs the entries of one key one after another: the next starts once the previous settled", async () => {
+    const { unit, timeline, onEntry } = timelineUnit();
+    const k = { __key: "task-1" };
+    const statuses = deliverBulk(
+      unit,
+      withMetadata([k, event("0", "slow")], [k, event("1", "fine")], [k, event("2", "slow")]),
+      base,
+      undefined,
+      onEntry,
+    );
+    expect(isThenable(statuses)).toBe(true);
+    await statuses;
+    expect(timeline).toEqual(["0:start", "0:settled", "1:start", "1:settled", "2:start", "2:settled"]);
+  });
+
+  it("runs entries of different keys concurrently, and answers in entry order", async () => {
+    const { unit, timeline, onEntry } = timelineUnit();
+    const statuses = await deliverBulk(
+      unit,
+      withMetadata(
+        [{ __key: "a" }, event("0", "slow")],
+        [{ __key: "b" }, event("1", "slow")],
+        [{ __key: "c" }, event("2", "fine")],
+      ),
+      base,
+      undefined,
+      onEntry,
+    );
+    // All three started before the first one settled.
+    expect(timeline).toEqual(["0:start", "1:start", "2:start", "2:settled", "0:settled", "1:settled"]);
+    expect(statuses.map((s) => s.entryId)).toEqual(["0", "1", "2"]);
+  });
+
+  it("takes the key from __key, else partitionKey; entries without one form their own chain", async () => {
+    const { unit, timeline, onEntry } = timelineUnit();
+    await deliverBulk(
+      unit,
+      withMetadata(
+        [{ __key: "a", partitionKey: "b" }, event("0", "slow")],
+        [{ partitionKey: "b" }, event("1", "fine")],
+        [{ partitionKey: "a" }, event("2", "fine")],
+      ),
+      base,
+      undefined,
+      onEntry,
+    );
+    expect(timeline).toEqual(["0:start", "1:start", "1:settled", "0:settled", "2:start", "2:settled"]);
+
+    timeline.length = 0;
+    await deliverBulk(
+      unit,
+      withMetadata(
+        [undefined, event("0", "slow")],
+        [{ __key: "a" }, event("1", "fine")],
+        [{}, event("2", "fine")],
+      ),
+      base,
+      undefined,
+      onEntry,
+    );
+    expect(timeline).toEqual(["0:start", "1:start", "1:settled", "0:settled", "2:start", "2:settled"]);
+  });
+
+  it("mixes synchronous and asynchronous entries: one status per entry, in entry order", async () => {
+    const { unit, timeline, onEntry } = timelineUnit();
+    const a = { __key: "a" };
+    const b = { __key: "b" };
+    const statuses = await deliverBulk(
+      unit,
+      withMetadata(
+        [a, event("0", "fine")],
+        [a, event("1", "slow")],
+        [b, event("2", "reject")],
+        [a, event("3", "throw")],
+        [undefined, "cmF3"],
+        [b, event("5", "drop")],
+        [{ __key: "c" }, event("6", "fine")],
+      ),
+      base,
+      undefined,
+      onEntry,
+    );
+    expect(statuses).toEqual([
+      { entryId: "0", status: "SUCCESS" },
+      { entryId: "1", status: "SUCCESS" },
+      { entryId: "2", status: "RETRY" },
+      { entryId: "3", status: "RETRY" },
+      { entryId: "4", status: "DROP" },
+      { entryId: "5", status: "DROP" },
+      { entryId: "6", status: "SUCCESS" },
+    ]);
+    expect(timeline.filter((t) => t.endsWith(":settled"))).toHaveLength(7);
+    // "3" waited for "1" (same key), while "6" (its own key) did not wait for anything.
+    expect(timeline.indexOf("3:start")).toBeGreaterThan(timeline.indexOf("1:settled"));
+    expect(timeline.indexOf("6:settled")).toBeLessThan(timeline.indexOf("1:settled"));
+  });
+
+  it("fails only once every entry has settled when reporting one of them throws", async () => {
+    const { unit, timeline } = timelineUnit();
+    const failure = new Error("metrics down");
+    const delivered = deliverBulk(
+      unit,
+      withMetadata([{ __key: "a" }, event("0", "slow")], [{ __key: "b" }, event("1", "slow")]),
+      base,
+      undefined,
+      (result) => {
+        if (result.eventId === "0") throw failure;
+        timeline.push(`${result.eventId ?? "?"}:settled`);
+      },
+    );
+    await expect(delivered).rejects.toBe(failure);
+    expect(timeline).toEqual(["0:start", "1:start", "1:settled"]);
   });
 
   it("skips entries without an entryId (nothing to answer for) and reads the rest as they are", () => {

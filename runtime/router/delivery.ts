@@ -197,6 +197,8 @@ export interface BulkEntry {
   entryId: string;
   /** A CloudEvent object; a base64 string for rawPayload subscriptions. */
   event: unknown;
+  /** The message's broker metadata: over Kafka `__key`, `__offset`, … and the publish metadata. */
+  metadata?: Record<string, string>;
 }
 
 export interface BulkStatus {
@@ -221,10 +223,11 @@ export function readBulkEntries(body: unknown): BulkEntry[] | undefined {
 export type OnEntry = (result: DeliveryResult, startedAt: number) => void;
 
 /**
- * Each entry is handled on its own, in order (entries of one batch share a partition, and
- * handlers may rely on per-task ordering): the next entry starts only once the previous one settled.
- * Every entryId gets a status, because a missing one means RETRY to daprd. Settles at once when
- * every entry did.
+ * Entries with the same partition key are handled in order: the next starts only once the previous one
+ * settled (Kafka orders the messages of one key, and handlers may rely on per-task ordering). Entries
+ * with different keys run concurrently, so a bulk of unrelated messages keeps a handler's batching fed;
+ * entries without a key form one ordered chain. Every entryId gets a status, in entry order, because a
+ * missing one means RETRY to daprd. Settles at once, without reading any key, when every entry did.
  */
 export function deliverBulk(
   unit: SubscriptionDefinition,
@@ -233,38 +236,86 @@ export function deliverBulk(
   traceparent: string | undefined,
   onEntry?: OnEntry,
 ): Settled<BulkStatus[]> {
-  return deliverEntriesFrom(0, [], unit, entries, base, traceparent, onEntry);
+  const statuses: BulkStatus[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as BulkEntry;
+    const startedAt = performance.now();
+    const result = deliverEntry(unit, entry, base, traceparent);
+    if (isThenable(result)) {
+      return deliverRestByKey(i, result, startedAt, statuses, unit, entries, base, traceparent, onEntry);
+    }
+    onEntry?.(result, startedAt);
+    statuses.push({ entryId: entry.entryId, status: result.status });
+  }
+  return statuses;
 }
 
-/** The entries from `first` on, appending to `statuses`; continues asynchronously after an entry that is. */
-function deliverEntriesFrom(
+function deliverEntry(
+  unit: SubscriptionDefinition,
+  entry: BulkEntry,
+  base: BaseContext,
+  traceparent: string | undefined,
+): Settled<DeliveryResult> {
+  // rawPayload entries carry a base64 string instead of a CloudEvent; we cannot de-duplicate those.
+  return typeof entry.event === "string"
+    ? drop(base.log, `bulk entry ${entry.entryId} is not a CloudEvent (rawPayload is not supported)`)
+    : deliverOne(unit, entry.event, base, traceparent);
+}
+
+/**
+ * The entries from `first` on, once entry `first` turned out asynchronous (those before it have settled):
+ * each starts as soon as the previous entry with its key has settled.
+ */
+async function deliverRestByKey(
   first: number,
+  pending: PromiseLike<DeliveryResult>,
+  startedAt: number,
   statuses: BulkStatus[],
   unit: SubscriptionDefinition,
   entries: readonly BulkEntry[],
   base: BaseContext,
   traceparent: string | undefined,
   onEntry: OnEntry | undefined,
-): Settled<BulkStatus[]> {
-  for (let i = first; i < entries.length; i++) {
-    const entry = entries[i] as BulkEntry;
-    const startedAt = performance.now();
-    // rawPayload entries carry a base64 string instead of a CloudEvent; we cannot de-duplicate those.
-    const result =
-      typeof entry.event === "string"
-        ? drop(base.log, `bulk entry ${entry.entryId} is not a CloudEvent (rawPayload is not supported)`)
-        : deliverOne(unit, entry.event, base, traceparent);
-    if (isThenable(result)) {
-      return result.then((later) => {
-        onEntry?.(later, startedAt);
-        statuses.push({ entryId: entry.entryId, status: later.status });
-        return deliverEntriesFrom(i + 1, statuses, unit, entries, base, traceparent, onEntry);
-      });
+): Promise<BulkStatus[]> {
+  const record = (i: number, result: DeliveryResult, at: number): void => {
+    onEntry?.(result, at);
+    statuses[i] = { entryId: (entries[i] as BulkEntry).entryId, status: result.status };
+  };
+  const start = (i: number): Settled<void> => {
+    const at = performance.now();
+    const result = deliverEntry(unit, entries[i] as BulkEntry, base, traceparent);
+    return isThenable(result)
+      ? Promise.resolve(result).then((later) => record(i, later, at))
+      : record(i, result, at);
+  };
+  const firstSettled = Promise.resolve(pending).then((result) => record(first, result, startedAt));
+  const running = [firstSettled];
+  // Per key, the settling of its last entry so far; none for a key whose entries all settled at once.
+  const lastOfKey = new Map<string | undefined, Promise<void>>([
+    [partitionKey(entries[first] as BulkEntry), firstSettled],
+  ]);
+  for (let i = first + 1; i < entries.length; i++) {
+    const key = partitionKey(entries[i] as BulkEntry);
+    const previous = lastOfKey.get(key);
+    const settled = previous === undefined ? start(i) : previous.then(() => start(i));
+    if (isThenable(settled)) {
+      lastOfKey.set(key, settled);
+      running.push(settled);
     }
-    onEntry?.(result, startedAt);
-    statuses.push({ entryId: entry.entryId, status: result.status });
   }
+  // Every entry settles before the answer, also when one failed: no handler outlives its request.
+  const outcomes = await Promise.allSettled(running);
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed) throw failed.reason;
   return statuses;
+}
+
+/** The Kafka record key daprd reports (`__key`), else the publisher's `partitionKey` (other brokers). */
+function partitionKey(entry: BulkEntry): string | undefined {
+  const metadata = entry.metadata;
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const key = metadata.__key ?? metadata.partitionKey;
+  return typeof key === "string" ? key : undefined;
 }
 
 /** Where the data failed, without what it held: safe to put in an answer. */
