@@ -31,6 +31,7 @@ const TOOLS = [
   "delete_category",
   "delete_tag",
   "delete_task",
+  "get_settings",
   "get_task",
   "list_categories",
   "list_reminders",
@@ -42,6 +43,7 @@ const TOOLS = [
   "set_reminder",
   "uncomplete_task",
   "update_category",
+  "update_settings",
   "update_tag",
   "update_task",
 ];
@@ -109,6 +111,7 @@ describe("the backend's MCP server", () => {
       "list_tags",
       "list_categories",
       "list_reminders",
+      "get_settings",
     ]) {
       expect(byName.get(read)?.annotations?.readOnlyHint, read).toBe(true);
     }

@@ -10,6 +10,7 @@ import backend_createTagTool from "../../../functions/backend/create_tag.tool.js
 import backend_deleteCategoryTool from "../../../functions/backend/delete_category.tool.js";
 import backend_deleteTagTool from "../../../functions/backend/delete_tag.tool.js";
 import backend_deleteTaskTool from "../../../functions/backend/delete_task.tool.js";
+import backend_getSettingsTool from "../../../functions/backend/get_settings.tool.js";
 import backend_getTaskTool from "../../../functions/backend/get_task.tool.js";
 import backend_listCategoriesTool from "../../../functions/backend/list_categories.tool.js";
 import backend_listRemindersTool from "../../../functions/backend/list_reminders.tool.js";
@@ -22,6 +23,7 @@ import backend_searchTasksTool from "../../../functions/backend/search_tasks.too
 import backend_setReminderTool from "../../../functions/backend/set_reminder.tool.js";
 import backend_uncompleteTaskTool from "../../../functions/backend/uncomplete_task.tool.js";
 import backend_updateCategoryTool from "../../../functions/backend/update_category.tool.js";
+import backend_updateSettingsTool from "../../../functions/backend/update_settings.tool.js";
 import backend_updateTagTool from "../../../functions/backend/update_tag.tool.js";
 import backend_updateTaskTool from "../../../functions/backend/update_task.tool.js";
 import type { GroupRegistry } from "../../registry.js";
@@ -76,6 +78,10 @@ export const group = {
       unit: backend_deleteTaskTool,
     },
     {
+      name: "get_settings",
+      unit: backend_getSettingsTool,
+    },
+    {
       name: "get_task",
       unit: backend_getTaskTool,
     },
@@ -118,6 +124,10 @@ export const group = {
     {
       name: "update_category",
       unit: backend_updateCategoryTool,
+    },
+    {
+      name: "update_settings",
+      unit: backend_updateSettingsTool,
     },
     {
       name: "update_tag",

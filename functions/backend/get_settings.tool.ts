@@ -1,0 +1,17 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { describeDefaultReminder, getSettings, SettingsSchema } from "../../runtime/domain/settings.js";
+
+export default defineTool({
+  name: "get_settings",
+  description:
+    "Show your settings: the email reminders go to, your display name, the time zone new tasks take " +
+    "(dates without an offset are read in it) and the reminder new tasks with a due date get by default.",
+  input: v.object({}),
+  output: SettingsSchema,
+  annotations: { title: "Get settings", readOnlyHint: true, openWorldHint: false },
+  handle: (_input, ctx: ToolContext) => getSettings(ctx),
+  summarize: (s) =>
+    `Time zone ${s.time_zone}; ${describeDefaultReminder(s.default_reminder_minutes)}; reminders go to ${s.email}.`,
+});

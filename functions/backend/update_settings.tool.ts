@@ -1,0 +1,48 @@
+import * as v from "valibot";
+import { defineTool } from "../../runtime/define.js";
+import type { ToolContext } from "../../runtime/domain/context.js";
+import { MAX_MINUTES_BEFORE } from "../../runtime/domain/reminders.js";
+import {
+  describeDefaultReminder,
+  MAX_DISPLAY_NAME,
+  SettingsSchema,
+  updateSettings,
+} from "../../runtime/domain/settings.js";
+
+export default defineTool({
+  name: "update_settings",
+  description:
+    "Change your display name, your time zone or your default reminder; give at least one. The change " +
+    "applies to tasks created from now on: existing tasks keep their time zone and reminders (use " +
+    "update_task or set_reminder for those). Returns the settings. Fails with INVALID_TIME_ZONE for a zone " +
+    "that is not an IANA name, VALIDATION_ERROR otherwise.",
+  input: v.object({
+    display_name: v.pipe(
+      v.optional(v.nullable(v.string())),
+      v.description(
+        `The name reminder mail is addressed to, up to ${MAX_DISPLAY_NAME} characters; null removes it.`,
+      ),
+    ),
+    time_zone: v.pipe(
+      v.optional(v.string()),
+      v.description("An IANA time zone such as Europe/Berlin or America/New_York."),
+    ),
+    default_reminder_minutes: v.pipe(
+      v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_MINUTES_BEFORE)))),
+      v.description(
+        `Minutes before the due date that new tasks are reminded (0–${MAX_MINUTES_BEFORE}); null for no reminder.`,
+      ),
+    ),
+  }),
+  output: SettingsSchema,
+  annotations: {
+    title: "Update settings",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+  handle: (input, ctx: ToolContext) => updateSettings(ctx, input),
+  summarize: (s) =>
+    `Settings saved: time zone ${s.time_zone}; ${describeDefaultReminder(s.default_reminder_minutes)}.`,
+});
