@@ -6,6 +6,7 @@ import { cancelReminder, setReminder } from "../../runtime/domain/reminders.js";
 import { createTag } from "../../runtime/domain/tags.js";
 import { addTask, deleteTask, type NewTask } from "../../runtime/domain/tasks.js";
 import { completeTask, uncompleteTask } from "../../runtime/domain/tasks-status.js";
+import { updateTask } from "../../runtime/domain/tasks-update.js";
 import { CONSUMER } from "../../runtime/recurring/next-task.js";
 import { useTestDb } from "../../test/support/db.js";
 import { warmPool } from "../../test/support/label-fixtures.js";
@@ -127,6 +128,35 @@ describe("recurring: task-completed", () => {
       ["2099-06-03T08:00:00.000Z", "FREQ=DAILY;COUNT=3"],
     ]);
     expect(series.every((t) => t.completed)).toBe(true);
+  });
+
+  it("a rule changed on a later task starts the series anew there; a moved due date does not", async () => {
+    const ctx = await userContext();
+    // 2099-03-10 is a Tuesday.
+    const first = await addTask(ctx, {
+      title: "Review",
+      due_date: "2099-03-10T09:00",
+      recurrence_rule: "every day",
+    });
+    const third = await completeAndDeliver(ctx, (await completeAndDeliver(ctx, first.id))?.id ?? "");
+    expect(third?.due_at.toISOString()).toBe("2099-03-12T09:00:00.000Z");
+
+    // Every 2 weeks counted from this task (the 12th), not from the first (the 10th, which gives the 24th).
+    await updateTask(ctx, third?.id ?? "", { recurrence_rule: "FREQ=WEEKLY;INTERVAL=2" });
+    const fourth = await completeAndDeliver(ctx, third?.id ?? "");
+    expect(fourth?.due_at.toISOString()).toBe("2099-03-26T09:00:00.000Z");
+    expect(fourth?.series_start_at?.toISOString()).toBe("2099-03-12T09:00:00.000Z");
+
+    // Moving one task (this one only) keeps the series' rhythm and time of day.
+    await updateTask(ctx, fourth?.id ?? "", { due_date: "2099-03-27T11:00" });
+    const fifth = await completeAndDeliver(ctx, fourth?.id ?? "");
+    expect(fifth?.due_at.toISOString()).toBe("2099-04-09T09:00:00.000Z");
+
+    // COUNT counts from the new start too: two more tasks, this one included.
+    await updateTask(ctx, fifth?.id ?? "", { recurrence_rule: "FREQ=DAILY;COUNT=2" });
+    const sixth = await completeAndDeliver(ctx, fifth?.id ?? "");
+    expect(sixth?.due_at.toISOString()).toBe("2099-04-10T09:00:00.000Z");
+    expect(await completeAndDeliver(ctx, sixth?.id ?? "")).toBeUndefined();
   });
 
   it("UNTIL: the series ends on its last day", async () => {

@@ -30,7 +30,7 @@ export function normalizeRule(input: string): string {
   if (/^[A-Z]+=/i.test(text)) return render(parseParts(text));
   let options: Partial<Options> | null = null;
   try {
-    options = RRule.parseText(text);
+    options = RRule.parseText(everyPhrase(text));
   } catch {}
   if (!options || options.freq === undefined) {
     throw invalid(
@@ -43,6 +43,22 @@ export function normalizeRule(input: string): string {
     .replace(/^RRULE:/, "")
     .replace(/UNTIL=(\d{8})T000000Z/, "UNTIL=$1");
   return render(parseParts(rrule));
+}
+
+// People say "daily" or "weekly on Monday"; the rrule package only reads "every …".
+const ADVERBS: Record<string, string> = {
+  daily: "every day",
+  weekly: "every week",
+  fortnightly: "every 2 weeks",
+  biweekly: "every 2 weeks",
+  monthly: "every month",
+  yearly: "every year",
+  annually: "every year",
+};
+
+/** "weekly on monday" → "every week on monday"; other text as it is. */
+function everyPhrase(text: string): string {
+  return text.replace(/^([a-z]+)\b/i, (word) => ADVERBS[word.toLowerCase()] ?? word);
 }
 
 export type Parts = Partial<Record<Part, string>>;

@@ -29,6 +29,12 @@ describe("normalizeRule", () => {
     ["every year", "FREQ=YEARLY"],
     ["every 3 days for 4 times", "FREQ=DAILY;INTERVAL=3;COUNT=4"],
     ["every day until January 1, 2027", "FREQ=DAILY;UNTIL=20270101"],
+    ["daily", "FREQ=DAILY"],
+    ["Weekly on Monday and Thursday", "FREQ=WEEKLY;BYDAY=MO,TH"],
+    ["fortnightly", "FREQ=WEEKLY;INTERVAL=2"],
+    ["monthly on the 1st", "FREQ=MONTHLY;BYMONTHDAY=1"],
+    ["annually", "FREQ=YEARLY"],
+    ["daily for 10 times", "FREQ=DAILY;COUNT=10"],
   ])("%s → %s", (input, expected) => {
     expect(normalizeRule(input)).toBe(expected);
   });
@@ -36,6 +42,7 @@ describe("normalizeRule", () => {
   it.each([
     ["", /empty/],
     ["garbage words", /cannot read "garbage words" as a recurrence/],
+    ["dailyish", /cannot read "dailyish" as a recurrence/],
     ["FREQ=HOURLY", /FREQ=HOURLY is not supported/],
     ["FREQ=MINUTELY", /not supported/],
     ["FREQ=SECONDLY", /not supported/],

@@ -32,6 +32,8 @@ interface Row {
   recurrence_rule: string | null;
   time_zone: string;
   series_id: string | null;
+  /** The due date the series' rule counts from (its first task's); null when this task is the first. */
+  series_start_at: Date | null;
   completed: boolean;
 }
 
@@ -60,7 +62,8 @@ export async function updateTask(ctx: DomainContext, rawId: string, changes: Tas
         : await checkCategory(tx, userId, changes.category_id);
     const tagIds = changes.tag_ids === undefined ? undefined : await checkTags(tx, userId, changes.tag_ids);
     const [row] = await tx<Row[]>`
-      select title, description, priority, due_at, category_id, recurrence_rule, time_zone, series_id, completed
+      select title, description, priority, due_at, category_id, recurrence_rule, time_zone, series_id,
+        series_start_at, completed
       from tasks where id = ${id} and user_id = ${userId} for no key update`;
     if (!row) throw notFound("task", id);
     const timeZone = checked.time_zone ?? row.time_zone;
@@ -91,6 +94,9 @@ export async function updateTask(ctx: DomainContext, rawId: string, changes: Tas
       recurrence_rule: rule,
       time_zone: timeZone,
       series_id: rule !== null && row.series_id === null ? id : undefined,
+      // A new rule, or a new zone, applies from this task on: the rule counts (INTERVAL, COUNT, the time
+      // of day) from its due date, as if it were the first. A moved due date alone moves this task only.
+      series_start_at: rule !== row.recurrence_rule || timeZone !== row.time_zone ? null : undefined,
     };
     const set = Object.fromEntries(
       Object.entries(next).filter(
