@@ -55,6 +55,15 @@ describe("update_settings", () => {
     expect(tool.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: true });
   });
 
+  it("applies at once to later calls with the same context (a stdio session keeps one)", async () => {
+    const user = await insertUser(db.sql, { timeZone: "UTC", defaultReminderMinutes: 60 });
+    const ctx = contextFor(db.sql, user);
+    await call(tool, ctx, { time_zone: "Asia/Kolkata", default_reminder_minutes: null });
+    const { task } = await call(addTask, ctx, { title: "Same session", due_date: hoursFromNow(24) });
+    expect(task.time_zone).toBe("Asia/Kolkata");
+    expect(await remindersOf(db.sql, task.id)).toEqual([]);
+  });
+
   it("applies to tasks created afterwards: their zone and default reminder", async () => {
     const user = await insertUser(db.sql, { timeZone: "UTC", defaultReminderMinutes: 60 });
     await call(tool, contextFor(db.sql, user), {
@@ -97,9 +106,10 @@ describe("update_settings", () => {
     }
     const long = await expectCode(handle({ display_name: "x".repeat(101) }), "VALIDATION_ERROR");
     expect(long.message).toBe("A display name can be at most 100 characters long.");
-    // The schema the assistant sees refuses the same numbers before the handler runs.
-    const rejected = await tool.input["~standard"].validate({ default_reminder_minutes: 40_321 });
-    expect(rejected.issues).toBeDefined();
+    // The schema the assistant sees refuses the same numbers, and unknown (misspelled) fields.
+    for (const input of [{ default_reminder_minutes: 40_321 }, { timezone: "Europe/Berlin" }]) {
+      expect((await tool.input["~standard"].validate(input)).issues, JSON.stringify(input)).toBeDefined();
+    }
 
     expect(await call(getSettings, ctx, {})).toEqual(before);
   });

@@ -16,7 +16,8 @@ export default defineTool({
     "applies to tasks created from now on: existing tasks keep their time zone and reminders (use " +
     "update_task or set_reminder for those). Returns the settings. Fails with INVALID_TIME_ZONE for a zone " +
     "that is not an IANA name, VALIDATION_ERROR otherwise.",
-  input: v.object({
+  // Strict: a misspelled field ("timezone") must fail, not be dropped while the call reports success.
+  input: v.strictObject({
     display_name: v.pipe(
       v.optional(v.nullable(v.string())),
       v.description(

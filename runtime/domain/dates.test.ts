@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { checkTimeZone, endOfDay, parseDateInput, zonedInstant, zonedIso } from "./dates.js";
+import {
+  CURRENT_ZONE_NAMES,
+  checkTimeZone,
+  endOfDay,
+  parseDateInput,
+  zonedInstant,
+  zonedIso,
+} from "./dates.js";
 import { DomainError } from "./errors.js";
 
 const read = (text: string, timeZone = "UTC", requireTime = false) =>
@@ -84,11 +91,25 @@ describe("time zones", () => {
   it("canonicalises IANA names and refuses the rest", () => {
     expect(checkTimeZone("europe/berlin")).toBe("Europe/Berlin");
     expect(checkTimeZone("UTC")).toBe("UTC");
+    // The current IANA names, also where ICU still reports an older one (Node 20: "Asia/Calcutta").
+    expect(checkTimeZone("asia/kolkata")).toBe("Asia/Kolkata");
+    expect(checkTimeZone("Asia/Calcutta")).toBe("Asia/Kolkata");
+    expect(checkTimeZone("Europe/Kyiv")).toBe("Europe/Kyiv");
     for (const zone of ["Mars/Olympus", "+02:00", "", "Europe/Berlin; drop table"]) {
       expect(
         codeOf(() => checkTimeZone(zone)),
         zone,
       ).toBe("INVALID_TIME_ZONE");
+    }
+  });
+
+  it("maps only names that keep the same clock: the same wall time at every month from 1990 to 2040", () => {
+    const months = Array.from({ length: 50 * 12 }, (_, k) => new Date(Date.UTC(1990, k, 15, 12)));
+    for (const [reported, current] of Object.entries(CURRENT_ZONE_NAMES)) {
+      expect(
+        months.map((at) => zonedIso(at, current)),
+        current,
+      ).toEqual(months.map((at) => zonedIso(at, reported)));
     }
   });
 

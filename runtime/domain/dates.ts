@@ -35,13 +35,41 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return found;
 }
 
+/**
+ * Zones ICU still reports under a name IANA has replaced (Node 20 answers "Asia/Calcutta" for
+ * "Asia/Kolkata"): people know, and type, the current names. Each pair is the same zone to Intl
+ * (dates.test.ts checks), so the mapping never changes a time.
+ */
+export const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
+  "Africa/Asmera": "Africa/Asmara",
+  "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+  "America/Catamarca": "America/Argentina/Catamarca",
+  "America/Cordoba": "America/Argentina/Cordoba",
+  "America/Coral_Harbour": "America/Atikokan",
+  "America/Godthab": "America/Nuuk",
+  "America/Indianapolis": "America/Indiana/Indianapolis",
+  "America/Jujuy": "America/Argentina/Jujuy",
+  "America/Louisville": "America/Kentucky/Louisville",
+  "America/Mendoza": "America/Argentina/Mendoza",
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Pacific/Enderbury": "Pacific/Kanton",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Truk": "Pacific/Chuuk",
+};
+
 /** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"), or INVALID_TIME_ZONE. */
 export function checkTimeZone(timeZone: string): string {
   const trimmed = timeZone.trim();
   // Intl also takes offsets like "+02:00"; a task's zone must be a named one so DST keeps working.
   if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) {
     try {
-      return new Intl.DateTimeFormat("en-US", { timeZone: trimmed }).resolvedOptions().timeZone;
+      const resolved = new Intl.DateTimeFormat("en-US", { timeZone: trimmed }).resolvedOptions().timeZone;
+      return CURRENT_ZONE_NAMES[resolved] ?? resolved;
     } catch {}
   }
   throw new DomainError(

@@ -75,10 +75,18 @@ export async function updateSettings(
     update users set
       display_name = ${displayName === undefined ? ctx.sql`display_name` : displayName},
       time_zone = ${timeZone === undefined ? ctx.sql`time_zone` : timeZone},
-      default_reminder_minutes = ${minutes === undefined ? ctx.sql`default_reminder_minutes` : minutes}
+      default_reminder_minutes = ${minutes === undefined ? ctx.sql`default_reminder_minutes` : minutes},
+      updated_at = now()
     where id = ${ctx.user.id}
     returning email, display_name, time_zone, default_reminder_minutes`;
   if (!row) throw new DomainError("VALIDATION_ERROR", "Your account no longer exists.");
+  // Over HTTP every call authenticates again and reads the user afresh; a stdio session keeps one
+  // context, so the next calls of this session must see the change through it.
+  Object.assign(ctx.user, {
+    displayName: row.display_name,
+    timeZone: row.time_zone,
+    defaultReminderMinutes: row.default_reminder_minutes,
+  });
   return toSettings(row);
 }
 
