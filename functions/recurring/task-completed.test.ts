@@ -143,6 +143,8 @@ describe("recurring: task-completed", () => {
 
     // Every 2 weeks counted from this task (the 12th), not from the first (the 10th, which gives the 24th).
     await updateTask(ctx, third?.id ?? "", { recurrence_rule: "FREQ=WEEKLY;INTERVAL=2" });
+    // Then moved itself: the new rule still counts from where it was set (the 12th at 09:00).
+    await updateTask(ctx, third?.id ?? "", { due_date: "2099-03-13T10:00" });
     const fourth = await completeAndDeliver(ctx, third?.id ?? "");
     expect(fourth?.due_at.toISOString()).toBe("2099-03-26T09:00:00.000Z");
     expect(fourth?.series_start_at?.toISOString()).toBe("2099-03-12T09:00:00.000Z");

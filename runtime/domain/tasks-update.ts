@@ -94,9 +94,9 @@ export async function updateTask(ctx: DomainContext, rawId: string, changes: Tas
       recurrence_rule: rule,
       time_zone: timeZone,
       series_id: rule !== null && row.series_id === null ? id : undefined,
-      // A new rule, or a new zone, applies from this task on: the rule counts (INTERVAL, COUNT, the time
-      // of day) from its due date, as if it were the first. A moved due date alone moves this task only.
-      series_start_at: rule !== row.recurrence_rule || timeZone !== row.time_zone ? null : undefined,
+      // A new rule applies from this task on: it counts (INTERVAL, COUNT, the time of day) from this
+      // task's due date. A moved due date or zone alone moves this task only; the series keeps its rhythm.
+      series_start_at: rule !== row.recurrence_rule ? dueAt : undefined,
     };
     const set = Object.fromEntries(
       Object.entries(next).filter(
