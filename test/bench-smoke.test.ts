@@ -40,6 +40,7 @@ it.skipIf(inject("databaseIsEmbedded"))(
       "remind_at → SMTP acceptance, p50",
       "remind_at → SMTP acceptance, p99",
       "of which: remind_at → start of the claim",
+      "set less than one tick ahead: remind_at → start of the claim",
       "CPU of the taskbeat start process per mail",
       "add_task (1 client), p50",
       "add_task (1 client), p99",
