@@ -19,6 +19,8 @@ export interface BaseContext {
   log: Logger;
   /** Aborted when the process is shutting down past its grace period. */
   signal: AbortSignal;
+  /** Aborted as soon as shutdown begins: stop timers and background work a handler started. */
+  stopping: AbortSignal;
   /** Tell the outbox relay that a transaction committed events, so they go out now, not at its next tick. */
   onEventsCommitted: () => void;
 }

@@ -84,6 +84,7 @@ export function handlerContext(sql: Sql, event: CloudEvent): SubscriptionContext
     dapr: {} as DaprClient,
     log: silentLogger,
     signal: new AbortController().signal,
+    stopping: new AbortController().signal,
     onEventsCommitted: () => {},
     event: envelope,
   };

@@ -27,23 +27,26 @@ async function claim(ctx: JobContext, trigger: "tick" | "alarm") {
   return result;
 }
 
-// One alarm per process (per connection pool: tests run several apps in one process). It claims with
-// the context of the latest tick, so the logger and shutdown signal are the current app's.
+// One alarm per connection pool, which is one per process in production (tests run several apps on
+// one pool). It claims with the latest tick's context, so the current app's logger; an app of its own
+// (another shutdown signal) replaces it, and it stops when that app begins to shut down.
 const alarms = new WeakMap<Sql, { alarm: ClaimAlarm; latest: JobContext }>();
 
 function alarmFor(ctx: JobContext): ClaimAlarm {
   const known = alarms.get(ctx.sql);
-  if (known !== undefined) {
+  if (known !== undefined && known.latest.stopping === ctx.stopping) {
     known.latest = ctx;
     return known.alarm;
   }
+  known?.alarm.stop();
   const state = { latest: ctx };
   const alarm = new ClaimAlarm({
     claim: () => claim(state.latest, "alarm"),
     lookAhead: () => msUntilNextReminder(state.latest.sql),
     log: ctx.log,
   });
-  ctx.signal.addEventListener("abort", () => alarm.stop(), { once: true });
+  if (ctx.stopping.aborted) alarm.stop();
+  else ctx.stopping.addEventListener("abort", () => alarm.stop(), { once: true });
   alarms.set(ctx.sql, Object.assign(state, { alarm }));
   return alarm;
 }

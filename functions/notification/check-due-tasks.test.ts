@@ -54,7 +54,9 @@ beforeEach(async () => {
 });
 
 /** The notification group's app, built from the generated registry as `taskbeat serve` builds it. */
-async function serveNotification(options: { sql?: Sql; dapr?: DaprClient; log?: Logger } = {}) {
+async function serveNotification(
+  options: { sql?: Sql; dapr?: DaprClient; log?: Logger; lifecycle?: Lifecycle } = {},
+) {
   const client = options.dapr ?? dapr;
   const served = await serveApp(
     createApp({
@@ -64,7 +66,7 @@ async function serveNotification(options: { sql?: Sql; dapr?: DaprClient; log?: 
       dapr: client,
       log: options.log ?? silentLogger,
       metrics: new RuntimeMetrics(),
-      lifecycle: new Lifecycle(),
+      lifecycle: options.lifecycle ?? new Lifecycle(),
       readiness: [notificationReadiness(client)],
     }),
   );
@@ -132,6 +134,20 @@ describe("POST /job/check-due-tasks", () => {
     // On time: after remind_at (the claim compares with the database's now()), and well before a tick.
     expect(Date.parse(String(claimed?.time))).toBeGreaterThanOrEqual((row?.at.getTime() ?? 0) - 50);
     expect(claimedAt - (row?.at.getTime() ?? 0)).toBeLessThan(1_000);
+  });
+
+  it("claims nothing on time once shutdown began: the alarm stops with the process", async () => {
+    const lifecycle = new Lifecycle();
+    const served = await serveNotification({ lifecycle });
+    const user = await seedUser(db.sql);
+    const [soon] = await seedReminders(db.sql, await seedTasks(db.sql, user, 1), { inSeconds: 0.5 });
+
+    expect((await tick(served)).status).toBe(204);
+    expect(await lifecycle.drain(0)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    expect(await reminderEvents(db.sql)).toHaveLength(0);
+    expect((await reminderStates(db.sql, [soon as string]))[0]?.state).toBe("pending");
   });
 
   it("still succeeds when the run cannot be recorded, and logs why", async () => {
@@ -202,12 +218,16 @@ describe.skipIf(inject("databaseIsEmbedded"))(
         }),
       );
       closers.push(() => Promise.all(pools.map((sql) => sql.end({ timeout: 5 }))).then(() => {}));
+      // Closers run last-in first: the instances' claim alarms stop before their pools end.
+      const stop = new AbortController();
+      closers.push(async () => stop.abort());
       const contexts = pools.map(
         (sql): JobContext => ({
           sql,
           dapr,
           log: silentLogger,
           signal: new AbortController().signal,
+          stopping: stop.signal,
           onEventsCommitted: () => {},
           job: { name: "check-due-tasks" },
         }),

@@ -31,6 +31,7 @@ export function handlerContext(sql: Sql, onEventsCommitted: () => void = () => {
     dapr: {} as DaprClient,
     log: silentLogger,
     signal: new AbortController().signal,
+    stopping: new AbortController().signal,
     onEventsCommitted,
   };
 }

@@ -56,6 +56,7 @@ export function createApp(options: AppOptions): Hono {
     dapr: options.dapr,
     log,
     signal: lifecycle.signal,
+    stopping: lifecycle.stopping,
     onEventsCommitted: options.onEventsCommitted ?? (() => {}),
   };
   const app = new Hono();

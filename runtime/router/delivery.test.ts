@@ -19,6 +19,7 @@ const base: BaseContext = {
   dapr: {} as DaprClient,
   log: createLogger({ write: (line) => logged.push(JSON.parse(line) as LogFields) }),
   signal: new AbortController().signal,
+  stopping: new AbortController().signal,
   onEventsCommitted: () => {},
 };
 
@@ -117,6 +118,7 @@ describe("deliverOne", () => {
       sql: base.sql,
       dapr: base.dapr,
       signal: base.signal,
+      stopping: base.stopping,
       onEventsCommitted: base.onEventsCommitted,
     });
     expect(ctx?.event).toEqual({

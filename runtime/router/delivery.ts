@@ -94,6 +94,7 @@ function subscriptionContext(base: BaseContext, log: Logger, event: EventEnvelop
     dapr: base.dapr,
     log,
     signal: base.signal,
+    stopping: base.stopping,
     onEventsCommitted: base.onEventsCommitted,
     event,
   } satisfies Record<keyof SubscriptionContext, unknown>;

@@ -7,10 +7,16 @@ export class Lifecycle {
   private draining = false;
   private waiters: Array<() => void> = [];
   private readonly controller = new AbortController();
+  private readonly stoppingController = new AbortController();
 
   /** Aborted when the grace period ran out; long handlers should give up and let Dapr retry. */
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** Aborted when shutdown begins: background work (timers a handler set) must not start anything new. */
+  get stopping(): AbortSignal {
+    return this.stoppingController.signal;
   }
 
   get isDraining(): boolean {
@@ -50,6 +56,7 @@ export class Lifecycle {
    */
   async drain(graceMs: number): Promise<boolean> {
     this.draining = true;
+    this.stoppingController.abort(new Error("shutting down"));
     if (this.inflight === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
