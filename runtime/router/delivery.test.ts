@@ -334,6 +334,24 @@ describe("deliverBulk", () => {
     expect(timeline).toEqual(["0:start", "1:start", "1:settled"]);
   });
 
+  it("also when reporting a synchronous entry throws while another is still running", async () => {
+    const { unit, timeline } = timelineUnit();
+    const failure = new Error("metrics down");
+    const delivered = deliverBulk(
+      unit,
+      withMetadata([{ __key: "a" }, event("0", "slow")], [{ __key: "b" }, event("1", "fine")]),
+      base,
+      undefined,
+      (result) => {
+        if (result.eventId === "1") throw failure;
+        timeline.push(`${result.eventId ?? "?"}:settled`);
+      },
+    );
+    await expect(delivered).rejects.toBe(failure);
+    // The rejection came only after the slow entry settled: no handler outlives its request.
+    expect(timeline).toEqual(["0:start", "1:start", "0:settled"]);
+  });
+
   it("skips entries without an entryId (nothing to answer for) and reads the rest as they are", () => {
     const first = { entryId: "0", event: event("0", 1), metadata: { __offset: "7" } };
     const entries = readBulkEntries({ entries: [first, { event: event("x", 1) }, null, "text"] });

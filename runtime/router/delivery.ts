@@ -282,12 +282,17 @@ async function deliverRestByKey(
     onEntry?.(result, at);
     statuses[i] = { entryId: (entries[i] as BulkEntry).entryId, status: result.status };
   };
+  // Never throws: a failure (from onEntry) becomes a rejection, awaited with the others below.
   const start = (i: number): Settled<void> => {
-    const at = performance.now();
-    const result = deliverEntry(unit, entries[i] as BulkEntry, base, traceparent);
-    return isThenable(result)
-      ? Promise.resolve(result).then((later) => record(i, later, at))
-      : record(i, result, at);
+    try {
+      const at = performance.now();
+      const result = deliverEntry(unit, entries[i] as BulkEntry, base, traceparent);
+      return isThenable(result)
+        ? Promise.resolve(result).then((later) => record(i, later, at))
+        : record(i, result, at);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
   const firstSettled = Promise.resolve(pending).then((result) => record(first, result, startedAt));
   const running = [firstSettled];
