@@ -90,7 +90,7 @@ describe("email group behind the local sidecar", () => {
         topic: "task-reminders",
         routes: { default: ROUTE },
         deadLetterTopic: DLQ,
-        bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 1000 },
+        bulkSubscribe: { enabled: true, maxMessagesCount: 10, maxAwaitDurationMs: 250 },
       },
     ]);
   });
@@ -166,10 +166,11 @@ describe("email group behind the local sidecar", () => {
 
   it("bulk: 25 due reminders → 25 emails, delivered in batches of at most 10", async () => {
     const seeded = await Promise.all(Array.from({ length: 25 }, () => seedReminder(db.sql)));
+    // One key, so one partition: its messages come in batches cut at the subscription's maximum.
     const { failed } = await client.publishBulk(
       PUBSUB,
       TOPICS.taskReminders,
-      seeded.map((r) => ({ event: reminderDueEvent(r.data) })),
+      seeded.map((r) => ({ event: reminderDueEvent(r.data), partitionKey: "one-partition" })),
     );
     expect(failed).toEqual([]);
     await sidecar.idle();

@@ -1,5 +1,5 @@
 /**
- * Trigger: `taskbeat.reminder.due.v1` on `task-reminders` (bulk: ≤ 10 messages or 1 s), from check-due-tasks.
+ * Trigger: `taskbeat.reminder.due.v1` on `task-reminders` (bulk: ≤ 10 messages or 250 ms), from check-due-tasks.
  * Effect: one reminder mail (SMTP_URL, else an .eml file in TASKBEAT_HOME/mail), then the reminder is `sent`.
  * Idempotency: the reminder's state, checked and changed under its row lock, and the inbox row
  * (consumer "email.reminder-due", event id). Temporary SMTP failure: RETRY; permanent (5xx): `failed`, DROP.
@@ -19,7 +19,8 @@ export default defineSubscription({
   topic: TOPICS.taskReminders,
   schema: ReminderDueSchema,
   types: [REMINDER_DUE_TYPE],
-  bulk: { maxMessages: 10, maxAwaitMs: 1000 },
+  // How long a partition's partial batch may wait to fill: short, since a reminder is due when it arrives.
+  bulk: { maxMessages: 10, maxAwaitMs: 250 },
   async handle(data, ctx) {
     const reminderId = data.reminder_id;
     const result = await batcher.deliver(ctx.sql, getMailer(), {

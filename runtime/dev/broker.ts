@@ -3,9 +3,14 @@
  * message (`published`), and hands each one to every subscription of its pubsub+topic: each
  * subscription is its own consumer group, so all of them get every message.
  *
+ * Like Kafka, every topic has a fixed number of partitions: a message is appended to the partition its
+ * record key picks (see partitions.ts), and offsets count from 0 in each partition. Consumers deliver
+ * each partition in order, one delivery or batch at a time.
+ *
  * Messages published before the app's subscriptions are known are kept and delivered once they are,
  * as Kafka keeps them for a consumer group that has not started yet; nothing published is lost.
  */
+import { Partitions } from "./partitions.js";
 import type { DiscoveredSubscription } from "./subscriptions.js";
 import type { Tracker } from "./tracker.js";
 
@@ -26,7 +31,8 @@ export interface BrokerMessage {
   body: Buffer;
   metadata: Record<string, string>;
   contentType?: string;
-  /** Position in its topic, and publish time: emulate Kafka's `__offset` and `__timestamp`. */
+  /** Partition, position in that partition, and publish time: Kafka's `__partition`, `__offset`, `__timestamp`. */
+  partition: number;
   offset: number;
   timestamp: number;
 }
@@ -40,19 +46,20 @@ export class Broker {
   readonly published: PublishedMessage[] = [];
   private consumers: Consumer[] | undefined;
   private backlog: BrokerMessage[] = [];
-  private readonly offsets = new Map<string, number>();
+  private readonly partitions: Partitions;
 
   constructor(
     private readonly tracker: Tracker,
     /** Read on every fan-out, so the duplicate fault applies from the next message on. */
     private readonly copies: () => number,
-  ) {}
+    partitionsPerTopic: number,
+  ) {
+    this.partitions = new Partitions(partitionsPerTopic);
+  }
 
-  publish(input: Omit<BrokerMessage, "offset" | "timestamp">): void {
-    const key = `${input.pubsub}\u0000${input.topic}`;
-    const offset = this.offsets.get(key) ?? 0;
-    this.offsets.set(key, offset + 1);
-    const message: BrokerMessage = { ...input, offset, timestamp: Date.now() };
+  publish(input: Omit<BrokerMessage, "partition" | "offset" | "timestamp">): void {
+    const place = this.partitions.append(`${input.pubsub}\u0000${input.topic}`, input.metadata);
+    const message: BrokerMessage = { ...input, ...place, timestamp: Date.now() };
     this.published.push({
       pubsub: message.pubsub,
       topic: message.topic,

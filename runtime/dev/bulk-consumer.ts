@@ -3,15 +3,17 @@
  * subscriber does it: buffer up to `maxMessagesCount` messages or `maxAwaitDurationMs`, then POST one
  * `com.dapr.event.sent.bulk` envelope per matched route, with random UUID entry ids.
  *
- * Up to `concurrency` batches are in flight per subscription, as behind a Kafka consumer with several
- * partitions, each blocked on its own batch (a batch is one request, or one per route when its messages
- * match different routes). Handlers must cope with batches completing out of order. Batches beyond that
- * wait in a queue and start in order as slots free up.
+ * As Kafka's bulk handler does per partition claim, each partition has its own buffer and one batch in
+ * flight at a time (one request, or one per route when its messages match different routes); the
+ * partitions run concurrently, so batches of different partitions complete in any order. A partition's
+ * next batch is cut when its batch is done: the messages that arrived meanwhile, up to the count, at
+ * once if they are enough or have waited `maxAwaitDurationMs`.
  *
- * Only the entries that did not succeed are retried (same entry ids, exponential backoff). A retry takes
- * a slot like any batch; when its backoff is over it goes ahead of the waiting batches, as a failed
- * partition retries before moving on. When the policy is exhausted, the failed entries are dead-lettered,
- * or redelivered later in a new batch.
+ * Only the entries that did not succeed are retried (same entry ids, exponential backoff), and the
+ * partition waits for them. When the policy is exhausted, the failed entries are dead-lettered and the
+ * partition moves on; without a dead-letter topic the whole batch, entries that succeeded included, is
+ * redelivered after `redeliverAfterMs` until it goes through, the partition blocked meanwhile, as
+ * Kafka's consumer retry does with the bulk callback (§4, §3.5.3).
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
@@ -27,22 +29,33 @@ import { childSpan, formatTraceparent } from "./trace.js";
 interface Entry {
   entryId: string;
   message: BrokerMessage;
+  /** Acked, dropped or dead-lettered once: the tracker has counted it out. */
+  settled: boolean;
 }
 
-/** A bulk request to make: new entries (`failures` 0) or the failed entries of an earlier one. */
+/** The batch a partition is busy with, from its first request until every entry is settled. */
 interface Batch {
   entries: Entry[];
-  /** Failed attempts of these entries in the current delivery cycle. */
+  /** Failed attempts in the current delivery cycle. */
   failures: number;
+}
+
+interface Arrival {
+  message: BrokerMessage;
+  at: number;
+}
+
+/** One partition as this consumer sees it: its buffer, and whether it is busy with a batch. */
+interface Lane {
+  buffer: Arrival[];
+  busy: boolean;
+  flushTimerSet: boolean;
 }
 
 type Deliverable = Extract<Prepared, { kind: "deliver" }>;
 
 export class BulkConsumer implements Consumer {
-  private buffer: BrokerMessage[] = [];
-  /** Batches waiting for a free slot, in the order they start. */
-  private ready: Batch[] = [];
-  private flushScheduled = false;
+  private readonly lanes = new Map<number, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly timers = new Timers();
   private closed = false;
@@ -62,57 +75,67 @@ export class BulkConsumer implements Consumer {
   enqueue(message: BrokerMessage): void {
     if (this.closed) return;
     this.deps.tracker.begin();
-    this.add(message);
+    let lane = this.lanes.get(message.partition);
+    if (!lane) {
+      lane = { buffer: [], busy: false, flushTimerSet: false };
+      this.lanes.set(message.partition, lane);
+    }
+    lane.buffer.push({ message, at: Date.now() });
+    this.next(lane);
   }
 
-  /** Stops starting batches (waiting ones never start) and waits up to `graceMs` for those in flight. */
+  /** Stops starting batches (buffered messages never go out) and waits up to `graceMs` for those in flight. */
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.timers.clear();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
   }
 
-  // Adds to the buffer a message that is already counted by the tracker.
-  private add(message: BrokerMessage): void {
-    this.buffer.push(message);
-    if (this.buffer.length >= this.maxCount) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      this.timers.set(() => this.flush(), this.maxAwaitMs);
+  /** Cuts the lane's next batch if it is free and its buffer is full or has waited long enough. */
+  private next(lane: Lane): void {
+    const oldest = lane.buffer[0];
+    if (this.closed || lane.busy || oldest === undefined) return;
+    const waited = Date.now() - oldest.at;
+    if (lane.buffer.length < this.maxCount && waited < this.maxAwaitMs) {
+      // One timer per partition, not per message: it fires when the oldest buffered message is due.
+      if (!lane.flushTimerSet) {
+        lane.flushTimerSet = true;
+        this.timers.set(() => {
+          lane.flushTimerSet = false;
+          this.next(lane);
+        }, this.maxAwaitMs - waited);
+      }
+      return;
     }
+    const messages = lane.buffer.splice(0, this.maxCount).map((arrival) => arrival.message);
+    const ordered = this.deps.faults.reorder ? shuffled(messages) : messages;
+    const batch: Batch = {
+      entries: ordered.map((message) => ({ entryId: randomUUID(), message, settled: false })),
+      failures: 0,
+    };
+    lane.busy = true;
+    this.attempt(lane, batch, batch.entries);
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    while (this.buffer.length > 0 && !this.closed) {
-      const batch = this.buffer.splice(0, this.maxCount);
-      const ordered = this.deps.faults.reorder ? shuffled(batch) : batch;
-      this.ready.push({
-        entries: ordered.map((message) => ({ entryId: randomUUID(), message })),
-        failures: 0,
-      });
-    }
-    this.pump();
+  private release(lane: Lane): void {
+    lane.busy = false;
+    this.next(lane);
   }
 
-  private pump(): void {
-    while (!this.closed && this.inFlight.size < this.deps.concurrency && this.ready.length > 0) {
-      const { entries, failures } = this.ready.shift() as Batch;
-      const run: Promise<void> = this.runBatch(entries, failures)
-        .catch((err) => {
-          // Should not happen (app calls never throw); retry rather than lose the batch.
-          this.log.error("bulk delivery crashed; retrying", { error: err });
-          if (!this.closed) this.retry(entries, failures + 1);
-        })
-        .finally(() => {
-          this.inFlight.delete(run);
-          this.pump();
-        });
-      this.inFlight.add(run);
-    }
+  /** Sends `entries` (the whole batch, or its failed entries) and settles what comes back. */
+  private attempt(lane: Lane, batch: Batch, entries: Entry[]): void {
+    const run: Promise<void> = this.send(entries)
+      .catch((err): Map<string, Verdict> => {
+        // Should not happen (app calls never throw); retry rather than lose the batch.
+        this.log.error("bulk delivery crashed; retrying", { error: err });
+        return new Map();
+      })
+      .then((verdicts) => this.settle(lane, batch, entries, verdicts))
+      .finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
   }
 
-  private async runBatch(entries: Entry[], failures: number): Promise<void> {
+  private async send(entries: Entry[]): Promise<Map<string, Verdict>> {
     await sleep(this.deps.faults.latencyMs);
     const verdicts = new Map<string, Verdict>();
     const byPath = new Map<string, Array<{ entry: Entry; prepared: Deliverable }>>();
@@ -130,17 +153,22 @@ export class BulkConsumer implements Consumer {
         for (const [id, verdict] of await this.post(path, group)) verdicts.set(id, verdict);
       }),
     );
+    return verdicts;
+  }
+
+  private settle(lane: Lane, batch: Batch, entries: Entry[], verdicts: Map<string, Verdict>): void {
     if (this.closed) return;
     const failed: Entry[] = [];
     for (const entry of entries) {
       const verdict = verdicts.get(entry.entryId) ?? { outcome: "retry", reason: "no verdict" };
-      if (verdict.outcome === "ack") this.deps.tracker.end();
+      if (verdict.outcome === "ack") this.end(entry);
       else if (verdict.outcome === "drop") {
         this.log.warn("bulk entry dropped", { entryId: entry.entryId, reason: verdict.reason });
         this.deadLetterOrEnd(entry);
       } else failed.push(entry);
     }
-    if (failed.length > 0) this.retry(failed, failures + 1);
+    if (failed.length === 0) this.release(lane);
+    else this.retry(lane, batch, failed);
   }
 
   private async post(path: string, group: Array<{ entry: Entry; prepared: Deliverable }>) {
@@ -168,28 +196,33 @@ export class BulkConsumer implements Consumer {
     return interpretBulk(res.status, res.body, ids, (msg) => this.log.warn(msg, { path }));
   }
 
-  private retry(failed: Entry[], failures: number): void {
-    if (failures < this.deps.retry.maxAttempts) {
-      const delay = backoffMs(this.deps.retry, failures);
+  // Until every entry is settled, the partition stays busy with this batch: no later batch overtakes it.
+  private retry(lane: Lane, batch: Batch, failed: Entry[]): void {
+    batch.failures++;
+    const partition = failed[0]?.message.partition;
+    if (batch.failures < this.deps.retry.maxAttempts) {
+      const delay = backoffMs(this.deps.retry, batch.failures);
       this.log.info("bulk entries failed; retrying them", {
+        partition,
         count: failed.length,
-        attempt: failures,
+        attempt: batch.failures,
         delayMs: delay,
       });
-      this.timers.set(() => {
-        this.ready.unshift({ entries: failed, failures });
-        this.pump();
-      }, delay);
+      this.timers.set(() => this.attempt(lane, batch, failed), delay);
     } else if (this.subscription.deadLetterTopic !== undefined) {
-      this.log.warn("bulk retries exhausted; dead-lettering", { count: failed.length });
+      this.log.warn("bulk retries exhausted; dead-lettering", { partition, count: failed.length });
       for (const entry of failed) this.deadLetterOrEnd(entry);
+      this.release(lane);
     } else {
       const delay = this.deps.redeliverAfterMs;
-      this.log.warn("bulk retries exhausted and no dead-letter topic; redelivering later", {
+      this.log.warn("bulk retries exhausted, no dead-letter topic: redelivering the whole batch later", {
+        partition,
+        count: batch.entries.length,
         delayMs: delay,
       });
       this.timers.set(() => {
-        for (const entry of failed) this.add(entry.message);
+        batch.failures = 0;
+        this.attempt(lane, batch, batch.entries);
       }, delay);
     }
   }
@@ -197,6 +230,13 @@ export class BulkConsumer implements Consumer {
   private deadLetterOrEnd(entry: Entry): void {
     const dlq = this.subscription.deadLetterTopic;
     if (dlq !== undefined) this.deps.deadLetter(entry.message, dlq);
+    this.end(entry);
+  }
+
+  // A whole-batch redelivery sends entries that were already acked; they must not be counted out twice.
+  private end(entry: Entry): void {
+    if (entry.settled) return;
+    entry.settled = true;
     this.deps.tracker.end();
   }
 }

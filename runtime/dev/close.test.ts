@@ -36,6 +36,20 @@ describe("close()", () => {
     expect(await timeClose(() => sidecar.close())).toBeGreaterThanOrEqual(200);
   });
 
+  it("returns at once when a partition is only held by a delivery waiting for its retry", async () => {
+    const { app, sidecar, publish } = await harness(
+      {
+        subscriptions: [{ pubsubname: "pubsub", topic: "orders", route: "/orders" }],
+        respond: () => ({ status: 500 }),
+      },
+      { retry: { maxAttempts: 3, initialIntervalMs: 10_000, maxIntervalMs: 10_000 } },
+    );
+    expect((await publish("orders", cloudEvent("a"))).status).toBe(204);
+    await app.waitFor((r) => r.length >= 1);
+    expect(await timeClose(() => sidecar.close())).toBeLessThan(1000);
+    expect(app.received).toHaveLength(1);
+  });
+
   it("still waits for a delivery in flight", async () => {
     let answered = false;
     const { app, sidecar, publish } = await harness({

@@ -1,12 +1,14 @@
 /**
- * One consumer per subscription, delivering one message per request (contract §3). Messages start in
- * publish order, with up to `concurrency` deliveries in flight per subscription: handlers must cope with
- * concurrent and out-of-order completion, as they must behind a Kafka consumer with several partitions.
- * Set `concurrency: 1` for strict ordering.
+ * One consumer per subscription, delivering one message per request (contract §3), as daprd's Kafka
+ * consumer does per partition claim: each partition's messages in offset order, one at a time, while
+ * the partitions run concurrently. Handlers therefore see one key's messages in order, and different
+ * keys concurrently and out of order.
  *
- * Retries follow the inbound policy (exponential backoff). A message that exhausts it goes to the
- * dead-letter topic when one is set; otherwise the broker redelivers it later (`redeliverAfterMs`, like
- * Kafka's constant 5 s consumer retry), forever: a message is never lost.
+ * A failed delivery holds its partition: the retries of the inbound policy (exponential backoff) run
+ * before anything behind it, as daprd runs them inside `Deliver` (§3.5.1). A message that exhausts the
+ * policy goes to the dead-letter topic when one is set, and its partition moves on; otherwise it is
+ * redelivered after `redeliverAfterMs`, forever, and the partition stays blocked meanwhile, as under
+ * Kafka's default consumer retry (constant 5 s, unlimited, §3.5.3). A message is never lost.
  */
 import type { Logger } from "../log.js";
 import type { AppChannel } from "./app-channel.js";
@@ -26,7 +28,6 @@ export interface ConsumerDeps {
   faults: FaultState;
   retry: RetryPolicy;
   redeliverAfterMs: number;
-  concurrency: number;
   /** Publishes the original bytes and metadata to `topic` on the message's pubsub. */
   deadLetter(message: BrokerMessage, topic: string): void;
   log: Logger;
@@ -41,8 +42,15 @@ interface Item {
   failures: number;
 }
 
+/** One partition as this consumer sees it: what waits, in order, and whether its one slot is taken. */
+interface Lane {
+  waiting: Item[];
+  /** A delivery in flight, or waiting for its retry or redelivery. */
+  busy: boolean;
+}
+
 export class SingleConsumer implements Consumer {
-  private ready: Item[] = [];
+  private readonly lanes = new Map<number, Lane>();
   private holding: Item[] = [];
   private windowOpen = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -62,8 +70,7 @@ export class SingleConsumer implements Consumer {
     this.deps.tracker.begin();
     const item = { message, failures: 0 };
     if (!this.deps.faults.reorder) {
-      this.ready.push(item);
-      this.pump();
+      this.append(item);
       return;
     }
     this.holding.push(item);
@@ -71,9 +78,9 @@ export class SingleConsumer implements Consumer {
     this.windowOpen = true;
     this.timers.set(() => {
       this.windowOpen = false;
-      this.ready.push(...shuffled(this.holding));
+      // Each message still goes to its own partition, but in shuffled order within it.
+      for (const held of shuffled(this.holding)) this.append(held);
       this.holding = [];
-      this.pump();
     }, REORDER_WINDOW_MS);
   }
 
@@ -84,18 +91,36 @@ export class SingleConsumer implements Consumer {
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
   }
 
-  private pump(): void {
-    while (!this.closed && this.inFlight.size < this.deps.concurrency && this.ready.length > 0) {
-      const item = this.ready.shift() as Item;
-      const run: Promise<void> = this.run(item).finally(() => {
-        this.inFlight.delete(run);
-        this.pump();
-      });
-      this.inFlight.add(run);
+  private append(item: Item): void {
+    const partition = item.message.partition;
+    let lane = this.lanes.get(partition);
+    if (!lane) {
+      lane = { waiting: [], busy: false };
+      this.lanes.set(partition, lane);
     }
+    lane.waiting.push(item);
+    this.next(lane);
   }
 
-  private async run(item: Item): Promise<void> {
+  private next(lane: Lane): void {
+    if (this.closed || lane.busy) return;
+    const item = lane.waiting.shift();
+    if (item === undefined) return;
+    lane.busy = true;
+    this.attempt(lane, item);
+  }
+
+  private release(lane: Lane): void {
+    lane.busy = false;
+    this.next(lane);
+  }
+
+  private attempt(lane: Lane, item: Item): void {
+    const run: Promise<void> = this.run(lane, item).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  private async run(lane: Lane, item: Item): Promise<void> {
     await sleep(this.deps.faults.latencyMs);
     let verdict: Verdict;
     try {
@@ -105,41 +130,42 @@ export class SingleConsumer implements Consumer {
       verdict = { outcome: "retry", reason: "internal error" };
     }
     if (this.closed) return;
-    const fields = { offset: item.message.offset, reason: verdict.reason };
+    const { partition, offset } = item.message;
+    const fields = { partition, offset, reason: verdict.reason };
     if (verdict.outcome === "ack") {
       this.log.debug("delivered", fields);
       this.deps.tracker.end();
+      this.release(lane);
     } else if (verdict.outcome === "drop") {
       this.log.warn("message dropped", { ...fields, deadLetterTopic: this.subscription.deadLetterTopic });
       this.deadLetterOrEnd(item);
+      this.release(lane);
     } else {
       item.failures++;
-      this.retryOrGiveUp(item, fields);
+      this.retryOrGiveUp(lane, item, fields);
     }
   }
 
-  private retryOrGiveUp(item: Item, fields: Record<string, unknown>): void {
+  // Until the message is acked or dead-lettered, its partition stays busy: nothing behind it overtakes.
+  private retryOrGiveUp(lane: Lane, item: Item, fields: Record<string, unknown>): void {
     const dlq = this.subscription.deadLetterTopic;
     if (item.failures < this.deps.retry.maxAttempts) {
       const delay = backoffMs(this.deps.retry, item.failures);
       this.log.info("delivery failed; retrying", { ...fields, attempt: item.failures, delayMs: delay });
-      this.timers.set(() => {
-        this.ready.unshift(item);
-        this.pump();
-      }, delay);
+      this.timers.set(() => this.attempt(lane, item), delay);
     } else if (dlq !== undefined) {
       this.log.warn("retries exhausted; dead-lettering", { ...fields, deadLetterTopic: dlq });
       this.deadLetterOrEnd(item);
+      this.release(lane);
     } else {
       const delay = this.deps.redeliverAfterMs;
-      this.log.warn("retries exhausted, no dead-letter topic: the broker redelivers later", {
+      this.log.warn("retries exhausted, no dead-letter topic: redelivering later; the partition waits", {
         ...fields,
         delayMs: delay,
       });
       this.timers.set(() => {
         item.failures = 0;
-        this.ready.push(item);
-        this.pump();
+        this.attempt(lane, item);
       }, delay);
     }
   }

@@ -56,6 +56,8 @@ describe("subscriptions and the delivery request (§2.1, §3.1)", () => {
       __topic: "orders",
       __offset: "0",
     });
+    // The partition "k1" hashes to, of the default 8.
+    expect(delivery.headers.__partition).toMatch(/^[0-7]$/);
     expect(delivery.headers.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
     expect(delivery.headers["dapr-app-id"]).toBeUndefined();
     expect(sidecar.subscriptions()).toEqual([

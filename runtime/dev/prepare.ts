@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import type { BrokerMessage } from "./broker.js";
 import { CLOUDEVENTS_JSON, hasExpired, rawPayloadEnvelope } from "./envelope.js";
 import { isPlainObject, marshalLikeGo } from "./json.js";
+import { recordKey } from "./partitions.js";
 import { chooseRoute, type DiscoveredSubscription, rawPayloadMode } from "./subscriptions.js";
 import { childSpan, formatTraceparent, parseTraceparent } from "./trace.js";
 
@@ -59,14 +60,14 @@ export function prepare(
 /**
  * Broker metadata of a message, sent as HTTP headers on single deliveries and as entry metadata in bulk.
  * Like daprd over Kafka: `pubsubName`, every publish metadata key (Kafka record headers), and `__key`,
- * `__topic`, `__partition`, `__offset`, `__timestamp`. There is one partition per topic.
+ * `__topic`, `__partition`, `__offset` (within that partition), `__timestamp`.
  */
 export function brokerMetadata(message: BrokerMessage): Record<string, string> {
   const md: Record<string, string> = { ...message.metadata };
-  const key = message.metadata.partitionKey ?? message.metadata.__key;
+  const key = recordKey(message.metadata);
   if (key !== undefined) md.__key = key;
   md.__topic = message.topic;
-  md.__partition = "0";
+  md.__partition = String(message.partition);
   md.__offset = String(message.offset);
   md.__timestamp = String(message.timestamp);
   md.pubsubName = message.pubsub;

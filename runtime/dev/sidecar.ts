@@ -50,9 +50,13 @@ export interface SidecarOptions {
   secretStores?: SecretStores;
   /** Inbound retry policy for deliveries; default 5 attempts, 100 ms doubling to 2 s. */
   retry?: RetryPolicy;
-  /** When retries are exhausted and there is no dead-letter topic, redeliver after this long; default 5000. */
+  /** Retries exhausted, no dead-letter topic: redeliver after this long, the partition waiting; default 5000. */
   redeliverAfterMs?: number;
-  /** Deliveries in flight per subscription; default 8 (1 = strict publish order). */
+  /**
+   * Partitions per topic; default 8. Each subscription has one delivery (or bulk batch) in flight per
+   * partition, and a message's record key (`metadata.partitionKey`) picks its partition, so
+   * 1 = strict publish order.
+   */
   concurrency?: number;
   /** Policy of jobs scheduled without one; default daprd's constant 1 s × 3 retries. */
   jobFailurePolicy?: FailurePolicyJson;
@@ -90,7 +94,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
   const closing = new AbortController();
   const tracker = new Tracker();
   const faults = new FaultState((ms) => listener.unreachableFor(ms));
-  const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1));
+  const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1), Math.max(1, options.concurrency ?? 8));
   const channel =
     options.appUrl === undefined
       ? undefined
@@ -148,7 +152,6 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
       faults,
       retry: options.retry ?? { maxAttempts: 5, initialIntervalMs: 100, maxIntervalMs: 2000 },
       redeliverAfterMs: options.redeliverAfterMs ?? 5000,
-      concurrency: Math.max(1, options.concurrency ?? 8),
       // Dead-lettering republishes the original bytes and metadata; the DLQ topic is an ordinary topic.
       deadLetter: (m, topic) =>
         broker.publish({
