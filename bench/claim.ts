@@ -7,6 +7,7 @@
  */
 import type { Sql } from "postgres";
 import { claimDueReminders } from "../runtime/reminders/claim.js";
+import { checkpoint } from "./lib/db.js";
 import { median } from "./lib/proc.js";
 
 export interface ClaimSize {
@@ -51,20 +52,6 @@ export async function seedClaim(sql: Sql, size: ClaimSize): Promise<number> {
   await sql.unsafe("vacuum analyze users, tasks, reminders, outbox");
   await checkpoint(sql);
   return (performance.now() - started) / 1000;
-}
-
-/**
- * Writes out the seed's dirty buffers (1M tasks are several times shared_buffers); otherwise the
- * measured ticks, needing free buffers, write them out themselves (measured: ~1,200 backend writes
- * over 7 ticks right after seeding 1M tasks, none after a checkpoint). Skipped without the privilege
- * (superuser or pg_checkpoint).
- */
-async function checkpoint(sql: Sql): Promise<void> {
-  try {
-    await sql`checkpoint`;
-  } catch (error) {
-    if ((error as { code?: string }).code !== "42501") throw error;
-  }
 }
 
 async function resetDue(sql: Sql): Promise<void> {

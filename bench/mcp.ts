@@ -9,6 +9,7 @@
 
 import type { Sql } from "postgres";
 import { type Backend, startBackend } from "./lib/backend.js";
+import { checkpoint } from "./lib/db.js";
 import { FLOORS, type Floor, floorProbe } from "./lib/floors.js";
 import { type McpCaller, mcpCaller, type ToolAnswer } from "./lib/mcp-call.js";
 import { median } from "./lib/proc.js";
@@ -55,6 +56,7 @@ type Samples<K extends string> = Record<K, number[]>;
 /** `db.url` is the URL whose search_path is the bench schema (BenchDb.url), for the backend process. */
 export async function benchMcp(db: { sql: Sql; url: string }, plan: McpPlan): Promise<McpResult> {
   const corpus = await seedCorpus(db.sql, plan.corpus);
+  await checkpoint(db.sql);
   const backend = await startBackend(db.url);
   try {
     return await measure(backend, db.sql, corpus, plan);

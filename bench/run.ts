@@ -11,6 +11,7 @@ import os from "node:os";
 import { resolve } from "node:path";
 import { benchClaim, type ClaimSize } from "./claim.js";
 import { benchDelivery } from "./delivery.js";
+import { buildIfStale } from "./lib/build.js";
 import { type BenchDb, openBenchDb } from "./lib/db.js";
 import { ROOT } from "./lib/proc.js";
 import { benchMcp, MCP_TOOLS, type McpPlan } from "./mcp.js";
@@ -121,6 +122,8 @@ export async function runBench(options: BenchOptions): Promise<Row[]> {
   const unknown = only.filter((name) => !(name in SECTIONS));
   if (unknown.length > 0)
     throw new Error(`unknown bench section(s): ${unknown.join(", ")} (known: ${SECTION_NAMES.join(", ")})`);
+  // Start-up, MCP and the pipeline spawn bin/taskbeat.mjs: measure the compiled build of these sources.
+  buildIfStale(log);
   for (const name of SECTION_NAMES) {
     if (only.includes(name)) await SECTIONS[name]?.(plan, rows, log);
   }

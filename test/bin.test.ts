@@ -18,7 +18,8 @@ const says = (who: string) =>
   `export async function main(argv) { process.stdout.write(${JSON.stringify(who)} + " " + argv.join(" ")); return 0; }\n`;
 
 mkdirSync(join(project, "bin"));
-cpSync(join(root, "bin", "taskbeat.mjs"), join(project, "bin", "taskbeat.mjs"));
+for (const file of ["taskbeat.mjs", "build-state.mjs"])
+  cpSync(join(root, "bin", file), join(project, "bin", file));
 symlinkSync(join(root, "node_modules"), join(project, "node_modules"));
 writeFileSync(join(project, "package.json"), '{ "type": "module" }\n');
 for (const dir of ["runtime/cli", "runtime/db/migrations", "functions/email", "dist"]) {

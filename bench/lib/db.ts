@@ -31,3 +31,18 @@ export async function openBenchDb(base = process.env.DATABASE_URL || DEFAULT_DAT
     },
   };
 }
+
+/**
+ * Writes out a seed's dirty buffers before anything is timed (1M tasks and their indexes are several
+ * times shared_buffers); otherwise the timed statements, needing free buffers, write them out themselves
+ * (measured in bench/claim.ts: ~1,200 backend writes over 7 ticks right after seeding 1M tasks, none after
+ * a checkpoint; in bench/mcp.ts the floors were ~1.4× higher). Skipped without the privilege (superuser
+ * or pg_checkpoint).
+ */
+export async function checkpoint(sql: Sql): Promise<void> {
+  try {
+    await sql`checkpoint`;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "42501") throw error;
+  }
+}
