@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { zonedIso } from "../../runtime/domain/dates.js";
+import { getTask } from "../../runtime/domain/tasks.js";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
@@ -65,6 +66,9 @@ describe("add_task", () => {
     expect(task.due_date).toBe("2099-04-30T21:59:59.000Z");
     expect(task.category).toEqual({ id: categoryId, name: "Home", color: null });
     expect(task.tags.map((tag) => tag.id).sort()).toEqual([tagIds[0], tagIds[1]].sort());
+    // The insert builds the task object for its event in SQL: the same object every tool reads back.
+    expect(await getTask(ctx, task.id)).toEqual(task);
+    expect((await eventsFor(db.sql, task.id))[0]?.data).toEqual(task);
   });
 
   it("normalises the recurrence rule, starts a series, and gives a rule without a due date one", async () => {

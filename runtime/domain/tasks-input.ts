@@ -75,17 +75,23 @@ export function checkTaskId(raw: string): string {
  * would deadlock with them. So the checks below run before a task row is locked.
  */
 
-/** The category, if it is the user's; KEY SHARE keeps delete_category from removing it under us. */
-export async function checkCategory(tx: Tx, userId: string, raw: string): Promise<string> {
+/** The category id as the database spells it; one that cannot be an id names no category of the user's. */
+export function parseCategoryId(raw: string): string {
   const id = parseId(raw);
   if (id === undefined) throw notFound("category", raw);
+  return id;
+}
+
+/** The category, if it is the user's; KEY SHARE keeps delete_category from removing it under us. */
+export async function checkCategory(tx: Tx, userId: string, raw: string): Promise<string> {
+  const id = parseCategoryId(raw);
   const [row] = await tx`select 1 from categories where id = ${id} and user_id = ${userId} for key share`;
   if (!row) throw notFound("category", id);
   return id;
 }
 
-/** Distinct tag ids, at most 10, all the user's (KEY SHARE, as for categories). */
-export async function checkTags(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
+/** Distinct tag ids, at most 10, each one that could be a tag's: what can be checked without the database. */
+export function parseTagIds(ids: readonly string[]): string[] {
   // Lower-cased first, so one tag named in two cases is one tag; a malformed id stays as given.
   const unique = [...new Set(ids.map((id) => parseId(id) ?? id))];
   if (unique.length > MAX_TAGS_PER_TASK) {
@@ -96,6 +102,12 @@ export async function checkTags(tx: Tx, userId: string, ids: readonly string[]):
   }
   const malformed = unique.find((id) => !isUuid(id));
   if (malformed !== undefined) throw notFound("tag", malformed);
+  return unique;
+}
+
+/** Distinct tag ids, at most 10, all the user's (KEY SHARE, as for categories). */
+export async function checkTags(tx: Tx, userId: string, ids: readonly string[]): Promise<string[]> {
+  const unique = parseTagIds(ids);
   if (unique.length === 0) return unique;
   const rows = await tx<{ id: string }[]>`
     select id from tags where user_id = ${userId} and id = any(${unique}::uuid[]) for key share`;

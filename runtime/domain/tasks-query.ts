@@ -138,13 +138,13 @@ export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<P
   );
   const reorder = joinSql(
     sql,
-    [...keys.map((_, i) => sql`p.${column(i)}`), sql`p.id`].map((expr) => sql`${expr} ${direction}`),
+    [...keys.map((_, i) => sql`t.${column(i)}`), sql`t.id`].map((expr) => sql`${expr} ${direction}`),
   );
   const rows = await loadTaskPage(
     sql,
     user.id,
     sql`
-      select t.id, array[${texts}]::text[] as cursor_keys, ${sortColumns} from tasks t
+      select t.*, array[${texts}]::text[] as cursor_keys, ${sortColumns} from tasks t
       where ${conditions.reduce((all, condition) => sql`${all} and ${condition}`)}
       order by ${orderBy}
       limit ${limit + 1}`,

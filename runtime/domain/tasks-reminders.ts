@@ -9,6 +9,7 @@
  * reminders rather than being chosen, and are undone when a due date comes back or the task is reopened.
  * The latest row of an offset (or of a fixed time) is what the person last wanted of it.
  */
+import type { Sql } from "postgres";
 import type { Tx, User } from "./context.js";
 
 /**
@@ -51,18 +52,16 @@ export async function followDueDate(tx: Tx, user: User, taskId: string, dueAt: D
 }
 
 /**
- * followDueDate for a task created in this transaction: it has no reminders to cancel or bring back, so
- * this is only the user's default, without the update and the read that would find nothing (two round
- * trips of add_task).
+ * followDueDate for a task the same statement creates (the CTE `task`), which has no reminders to cancel
+ * or bring back: only the user's default, for use as `reminded as (${newTaskReminders(sql, user)})`. No
+ * default, no due date or a time already past all leave `remind_at` null or behind, so no row.
  */
-export async function scheduleNewTaskReminders(
-  tx: Tx,
-  user: User,
-  taskId: string,
-  dueAt: Date,
-): Promise<void> {
-  const fallback = user.defaultReminderMinutes;
-  await scheduleOffsets(tx, user, taskId, dueAt, fallback === null ? [] : [fallback]);
+export function newTaskReminders(db: Sql | Tx, user: User) {
+  return db`
+    insert into reminders (task_id, user_id, remind_at, minutes_before)
+    select task.id, task.user_id, task.due_at - make_interval(mins => fallback.m), fallback.m
+    from task, (select ${user.defaultReminderMinutes}::int as m) as fallback
+    where task.due_at - make_interval(mins => fallback.m) > now()`;
 }
 
 /** A reminder `m` minutes before `dueAt` for each offset, skipping times already past. */

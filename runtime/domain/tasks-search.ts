@@ -40,8 +40,8 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
   const listing = { name: "search", query: [text, status] };
   const after = search.cursor && decodeCursor(search.cursor, listing, ["real"]);
   const page = sql`
-    select id, array[rank::text] as cursor_keys, rank from (
-      select t.id, ts_rank(t.search, query) as rank
+    select *, array[rank::text] as cursor_keys from (
+      select t.*, ts_rank(t.search, query) as rank
       from tasks t, websearch_to_tsquery('english', ${text}) as query
       where t.search @@ query
         -- Stop words only: nothing can match, and the owner's lexeme alone would read all their tasks.
@@ -61,7 +61,7 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
     }
     order by rank desc, id
     limit ${limit + 1}`;
-  const rows = await loadTaskPage(sql, user.id, page, sql`p.rank desc, p.id`);
+  const rows = await loadTaskPage(sql, user.id, page, sql`t.rank desc, t.id`);
   if (rows.length === 0) await refuseStopWordsOnly(ctx, text);
   const found = rows.slice(0, limit);
   const last = found.at(-1);

@@ -1,36 +1,39 @@
 /**
- * Creating, reading and deleting tasks. Every write is one transaction with its outbox event, its
- * tags and its default reminder: a task is never visible without its event, or the other way round.
- * Updates live in tasks-update.ts, completion in tasks-status.ts, queries in tasks-query.ts.
+ * Creating, reading and deleting tasks. Every write commits with its outbox event, and a new task with its
+ * tags and its default reminder (task-insert.ts): a task is never visible without its event, or the
+ * other way round. Updates live in tasks-update.ts, completion in tasks-status.ts, queries in
+ * tasks-query.ts.
  */
 import { randomUUID } from "node:crypto";
-import type { NewOutboxEvent } from "../outbox/enqueue.js";
-import { type DomainContext, type Tx, transact } from "./context.js";
+import { type DomainContext, transact } from "./context.js";
 import { DomainError, notFound } from "./errors.js";
+import { insertTask, type NewTaskRow } from "./task-insert.js";
 import { loadTasks, type Task } from "./task-view.js";
-import { type Emit, emitTaskEvent } from "./tasks-events.js";
+import { emitTaskEvent } from "./tasks-events.js";
 import {
-  checkCategory,
   checkDescription,
   checkPriority,
   checkReachable,
   checkRule,
-  checkTags,
   checkTaskId,
   checkTitle,
   firstDueDate,
+  parseCategoryId,
+  parseTagIds,
   readDueDate,
   type TaskFields,
   taskZone,
 } from "./tasks-input.js";
-import { scheduleNewTaskReminders } from "./tasks-reminders.js";
 
 export const MAX_BATCH = 25;
 
 export type NewTask = TaskFields & { title: string };
 
-/** Everything that can be checked without the database, so a bad call costs no transaction. */
-function prepare(ctx: DomainContext, input: NewTask) {
+/**
+ * Everything that can be checked without the database, so a bad call costs no round trip; whether the
+ * category and the tags are the user's is checked by the insert itself.
+ */
+function prepare(ctx: DomainContext, input: NewTask): NewTaskRow {
   const title = checkTitle(input.title);
   const description = checkDescription(input.description ?? null);
   const priority = checkPriority(input.priority ?? "medium");
@@ -39,51 +42,16 @@ function prepare(ctx: DomainContext, input: NewTask) {
   let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
   if (rule !== null && dueAt !== null) checkReachable(rule, dueAt, timeZone);
   if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
-  // The id is chosen here so a repeating task can name itself as its series.
-  return { id: randomUUID(), title, description, priority, dueAt, rule, timeZone };
+  const categoryId = input.category_id == null ? null : parseCategoryId(input.category_id);
+  const tagIds = parseTagIds(input.tag_ids ?? []);
+  return { id: randomUUID(), title, description, priority, dueAt, rule, timeZone, categoryId, tagIds };
 }
 
-async function insertTask(
-  tx: Tx,
-  emit: Emit,
-  ctx: DomainContext,
-  input: NewTask,
-  task = prepare(ctx, input),
-): Promise<Task> {
-  const userId = ctx.user.id;
-  const categoryId = input.category_id == null ? null : await checkCategory(tx, userId, input.category_id);
-  const tagIds = await checkTags(tx, userId, input.tag_ids ?? []);
-  // Started in order, then awaited together: pipelined on the transaction's connection, Postgres runs
-  // them in this order, and the rows, the reminder and the read-back cost one round trip instead of up
-  // to four. If one fails, the ones after it fail too (the transaction is aborted): the first is thrown.
-  const steps: Promise<unknown>[] = [
-    tx`
-      insert into tasks (id, user_id, title, description, priority, due_at, category_id, recurrence_rule,
-        time_zone, series_id)
-      values (${task.id}, ${userId}, ${task.title}, ${task.description}, ${task.priority}, ${task.dueAt},
-        ${categoryId}, ${task.rule}, ${task.timeZone}, ${task.rule === null ? null : task.id})`.execute(),
-  ];
-  if (tagIds.length > 0) {
-    steps.push(
-      tx`
-        insert into task_tags (task_id, tag_id, user_id)
-        select ${task.id}, tag_id, ${userId} from unnest(${tagIds}::uuid[]) as tag_id`.execute(),
-    );
-  }
-  if (task.dueAt !== null) steps.push(scheduleNewTaskReminders(tx, ctx.user, task.id, task.dueAt));
-  const loading = loadTasks(tx, userId, [task.id]);
-  const settled = await Promise.allSettled([...steps, loading]);
-  const failed = settled.find((step) => step.status === "rejected");
-  if (failed) throw failed.reason;
-  const [created] = await loading;
-  if (!created) throw new Error(`task ${task.id} vanished inside its own transaction`);
-  emitTaskEvent(emit, "created", created);
-  return created;
-}
-
+/** One statement, outside a transaction: it commits on its own (see task-insert.ts). */
 export async function addTask(ctx: DomainContext, input: NewTask): Promise<Task> {
-  const task = prepare(ctx, input);
-  return transact(ctx, (tx, emit) => insertTask(tx, emit, ctx, input, task));
+  const task = await insertTask(ctx.sql, ctx.user, prepare(ctx, input));
+  ctx.onEventsCommitted?.();
+  return task;
 }
 
 export interface BatchFailure {
@@ -93,9 +61,10 @@ export interface BatchFailure {
 }
 
 /**
- * Up to 25 tasks in one transaction, each inside its own savepoint: an item that fails is rolled back
- * alone (its rows and its event) and reported by index, the others commit together with their events.
- * Anything but a DomainError is an outage, not a bad item, and fails the whole batch.
+ * Up to 25 tasks in one transaction. An item that fails is reported by index and writes nothing (it is
+ * refused before its insert, or its insert finds a label missing and inserts nothing), so the others
+ * commit together with their events. Anything but a DomainError is an outage, not a bad item, and fails
+ * the whole batch. The inserts are sent together, in order, and cost one round trip.
  */
 export async function addTasks(
   ctx: DomainContext,
@@ -107,22 +76,24 @@ export async function addTasks(
       `Give between 1 and ${MAX_BATCH} tasks; ${items.length} were given.`,
     );
   }
-  return transact(ctx, async (tx, emit) => {
+  const result = await ctx.sql.begin(async (tx) => {
+    const settled = await Promise.allSettled(
+      items.map(async (item) => insertTask(tx, ctx.user, prepare(ctx, item))),
+    );
     const tasks: Task[] = [];
     const failures: BatchFailure[] = [];
-    for (const [index, item] of items.entries()) {
-      const events: NewOutboxEvent[] = [];
-      try {
-        const task = await tx.savepoint((sp) => insertTask(sp, (event) => events.push(event), ctx, item));
-        tasks.push(task);
-        for (const event of events) emit(event);
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        failures.push({ index, code: error.code, message: error.message });
+    for (const [index, outcome] of settled.entries()) {
+      if (outcome.status === "fulfilled") {
+        tasks.push(outcome.value);
+        continue;
       }
+      if (!(outcome.reason instanceof DomainError)) throw outcome.reason;
+      failures.push({ index, code: outcome.reason.code, message: outcome.reason.message });
     }
     return { tasks, failures };
   });
+  if (result.tasks.length > 0) ctx.onEventsCommitted?.();
+  return result;
 }
 
 export async function getTask(ctx: DomainContext, rawId: string): Promise<Task> {
