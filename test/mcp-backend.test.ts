@@ -160,6 +160,14 @@ describe("the backend's MCP server", () => {
     expect(events.map((e) => e.type)).toEqual(["taskbeat.task.created.v1", "taskbeat.task.completed.v1"]);
   });
 
+  it("refuses a misspelt argument instead of ignoring it (an unfiltered list would look filtered)", async () => {
+    const result = await call<unknown>("list_tasks", { status: "pending", due_date_before: "tomorrow" });
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(
+      /^VALIDATION_ERROR: Invalid arguments for list_tasks: unknown field "due_date_before" \(it takes status, priority, /,
+    );
+  });
+
   it("answers a domain failure as an isError result with its code, never a protocol error", async () => {
     const result = await call<unknown>("get_task", { task_id: "00000000-0000-4000-8000-000000000000" });
     expect(result.isError).toBe(true);

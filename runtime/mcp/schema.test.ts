@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineTool, type ToolAnnotations } from "../define.js";
 import type { RegisteredTool } from "../registry.js";
-import { check, compileTools, describeIssues, ToolDefinitionError } from "./schema.js";
+import { check, compileTools, describeIssues, ToolDefinitionError, unknownArguments } from "./schema.js";
 
 const Output = v.object({ ok: v.boolean() });
 
@@ -65,6 +65,25 @@ describe("compileTools", () => {
     expect(() => compileTools([tool(input)])).toThrow(
       `tool "probe_tool": input field ${field} has no description`,
     );
+  });
+
+  it("says no other arguments are taken, and refuses them by name", () => {
+    const input = v.object({ status: described("S."), due_before: v.optional(described("D.")) });
+    const compiled = compileTools([tool(input, { name: "list_things" })]).get("list_things");
+    if (!compiled) throw new Error("not compiled");
+    expect(compiled.listing.inputSchema.additionalProperties).toBe(false);
+    expect(unknownArguments(compiled, { status: "x", due_before: "y" })).toBeUndefined();
+    expect(unknownArguments(compiled, { status: "x", due_date_before: "y" })).toBe(
+      'unknown field "due_date_before" (it takes status, due_before)',
+    );
+    expect(unknownArguments(compiled, { a: 1, b: 2 })).toBe(
+      'unknown fields "a", "b" (it takes status, due_before)',
+    );
+    // Not an object: left to the schema, which says what it expected.
+    expect(unknownArguments(compiled, "text")).toBeUndefined();
+    const none = compileTools([tool(v.object({}), { name: "no_args" })]).get("no_args");
+    if (!none) throw new Error("not compiled");
+    expect(unknownArguments(none, { verbose: true })).toBe('unknown field "verbose" (it takes no arguments)');
   });
 
   it("refuses inputs and outputs that are not objects, and non-valibot schemas", () => {

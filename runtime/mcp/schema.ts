@@ -25,6 +25,8 @@ export interface ToolListing {
 export interface CompiledTool {
   unit: ToolDefinition;
   listing: ToolListing;
+  /** The input's top-level field names: any other argument is refused (see unknownArguments). */
+  inputFields: ReadonlySet<string>;
 }
 
 export class ToolDefinitionError extends Error {
@@ -43,7 +45,11 @@ export function compileTools(tools: readonly RegisteredTool[]): ReadonlyMap<stri
   const byName = new Map<string, CompiledTool>();
   for (const { unit } of tools) {
     if (byName.has(unit.name)) throw new ToolDefinitionError(`two tools are named "${unit.name}"`);
-    byName.set(unit.name, { unit, listing: listTool(unit) });
+    const listing = listTool(unit);
+    const inputFields = new Set(
+      Object.keys(isObject(listing.inputSchema.properties) ? listing.inputSchema.properties : {}),
+    );
+    byName.set(unit.name, { unit, listing, inputFields });
   }
   compiled.set(tools, byName);
   return byName;
@@ -59,6 +65,8 @@ function listTool(tool: ToolDefinition): ToolListing {
     throw fail("annotations.destructiveHint must be set (true or false) on a tool that writes");
   }
   const inputSchema = objectSchema(tool, "input");
+  // Said to the model as it is enforced: an argument the tool does not take is refused (unknownArguments).
+  inputSchema.additionalProperties = false;
   const missing: string[] = [];
   visitFields(inputSchema, "", missing);
   if (missing.length > 0) {
@@ -134,6 +142,21 @@ const titleOf = (name: string) => {
   const words = name.replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
+
+/**
+ * Why `args` has fields the tool does not take, or undefined. A misspelt field ("due_date_before") must
+ * not be dropped silently: the call would succeed and mean something else (an unfiltered list, an
+ * update that changed nothing), and the model would report it as done.
+ */
+export function unknownArguments(tool: CompiledTool, args: unknown): string | undefined {
+  if (!isObject(args)) return undefined;
+  const unknown = Object.keys(args).filter((key) => !tool.inputFields.has(key));
+  if (unknown.length === 0) return undefined;
+  const takes =
+    tool.inputFields.size === 0 ? "it takes no arguments" : `it takes ${[...tool.inputFields].join(", ")}`;
+  const names = unknown.slice(0, 5).map((key) => JSON.stringify(key.slice(0, 64)));
+  return `unknown field${unknown.length === 1 ? "" : "s"} ${names.join(", ")}${unknown.length > 5 ? " and more" : ""} (${takes})`;
+}
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };
 

@@ -25,7 +25,7 @@ import { DomainError } from "../domain/errors.js";
 import type { RegisteredTool } from "../registry.js";
 import { registerDailyReview } from "./prompts.js";
 import { registerTaskResource } from "./resources.js";
-import { type CompiledTool, check, compileTools } from "./schema.js";
+import { type CompiledTool, check, compileTools, unknownArguments } from "./schema.js";
 
 export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** The context of one request: who is calling, and with which database. */
@@ -90,6 +90,8 @@ async function callTool(tool: CompiledTool, args: unknown, ctx: ToolContext): Pr
   const log = ctx.log.child({ tool: unit.name });
   const startedAt = performance.now();
   try {
+    const unknown = unknownArguments(tool, args);
+    if (unknown) return toolError("VALIDATION_ERROR", `Invalid arguments for ${unit.name}: ${unknown}.`);
     const input = await check(unit.input, args);
     if (!input.ok)
       return toolError("VALIDATION_ERROR", `Invalid arguments for ${unit.name}: ${input.message}.`);
