@@ -14,8 +14,11 @@ import type { Sql } from "postgres";
 import type { Tx } from "../domain/context.js";
 import type { Logger } from "../log.js";
 
-/** How far ahead the alarm looks; later reminders are seen again by a later tick. */
-export const LOOKAHEAD_MS = 60_000;
+/**
+ * How far ahead the alarm looks; a later reminder is looked up again after a later claim. Longer than
+ * any sensible check-due-tasks schedule, so a reminder set one tick ahead is always seen in time.
+ */
+export const LOOKAHEAD_MS = 3_600_000;
 /** Least time between two claims started by the alarm, so reminders due a few ms apart share one. */
 export const MIN_GAP_MS = 20;
 
