@@ -1,7 +1,8 @@
 /**
- * Bulk delivery for subscriptions with `bulkSubscribe.enabled` (contract §4), as daprd's default bulk
- * subscriber does it: buffer up to `maxMessagesCount` messages or `maxAwaitDurationMs`, then POST one
- * `com.dapr.event.sent.bulk` envelope per matched route, with random UUID entry ids.
+ * Bulk delivery for subscriptions with `bulkSubscribe.enabled` (contract §4), as daprd does it over Kafka
+ * (native bulk): buffer up to `maxMessagesCount` messages (default 80) or `maxAwaitDurationMs` (default
+ * 10,000), then POST one `com.dapr.event.sent.bulk` envelope per matched route, entry ids "0", "1", … by
+ * position in the batch.
  *
  * As Kafka's bulk handler does per partition claim, each partition has its own buffer and one batch in
  * flight at a time (one request, or one per route when its messages match different routes); the
@@ -23,7 +24,7 @@ import { sleep } from "./http.js";
 import { interpretBulk, type Verdict } from "./outcome.js";
 import { brokerMetadata, type Prepared, prepare } from "./prepare.js";
 import { backoffMs, shuffled, Timers } from "./retry.js";
-import type { DiscoveredSubscription } from "./subscriptions.js";
+import { type DiscoveredSubscription, KAFKA_BULK_DEFAULTS } from "./subscriptions.js";
 import { childSpan, formatTraceparent } from "./trace.js";
 
 interface Entry {
@@ -68,8 +69,9 @@ export class BulkConsumer implements Consumer {
     private readonly deps: ConsumerDeps,
   ) {
     this.log = deps.log.child({ pubsub: subscription.pubsubname, topic: subscription.topic, bulk: true });
-    this.maxCount = subscription.bulkSubscribe?.maxMessagesCount ?? 100;
-    this.maxAwaitMs = subscription.bulkSubscribe?.maxAwaitDurationMs ?? 1000;
+    this.maxCount = subscription.bulkSubscribe?.maxMessagesCount ?? KAFKA_BULK_DEFAULTS.maxMessagesCount;
+    this.maxAwaitMs =
+      subscription.bulkSubscribe?.maxAwaitDurationMs ?? KAFKA_BULK_DEFAULTS.maxAwaitDurationMs;
   }
 
   enqueue(message: BrokerMessage): void {
@@ -110,7 +112,7 @@ export class BulkConsumer implements Consumer {
     const messages = lane.buffer.splice(0, this.maxCount).map((arrival) => arrival.message);
     const ordered = this.deps.faults.reorder ? shuffled(messages) : messages;
     const batch: Batch = {
-      entries: ordered.map((message) => ({ entryId: randomUUID(), message, settled: false })),
+      entries: ordered.map((message, i) => ({ entryId: String(i), message, settled: false })),
       failures: 0,
     };
     lane.busy = true;

@@ -99,7 +99,8 @@ describe("bulk subscribe delivery (§4)", () => {
       metadata: { partitionKey: "order-1", __key: "order-1", __offset: "0", pubsubName: "pubsub" },
       event: { id: "e1", type: "taskbeat.test.v1", topic: "orders", data: { n: "e1" } },
     });
-    for (const e of first.entries) expect(e.entryId).toMatch(/^[0-9a-f-]{36}$/);
+    // As over Kafka: ids by position in the batch.
+    expect(first.entries.map((e) => e.entryId)).toEqual(first.entries.map((_, i) => String(i)));
     // Only e2 and e3 again, with the same entry ids.
     expect(eventIds(second)).toEqual(["e2", "e3"]);
     expect(second.entries.map((e) => e.entryId)).toEqual(first.entries.slice(1).map((e) => e.entryId));
@@ -185,5 +186,20 @@ describe("bulk subscribe delivery (§4)", () => {
     expect(app.received).toHaveLength(1);
     expect(eventIds(bodyOf<BulkBody>(app.received[0] as Received))).toEqual(["only"]);
     expect((app.received[0] as Received).at - start).toBeGreaterThanOrEqual(39);
+  });
+
+  it("without settings, cuts batches at Kafka's 80 messages", async () => {
+    const h = await harness({
+      subscriptions: [bulkSub({ bulkSubscribe: { enabled: true } })],
+      respond: (r) => allSucceed(r),
+    });
+    // 80 fill a batch at once; the 81st would wait Kafka's 10 s, so it is not sent.
+    await publishTogether(
+      h.sidecar.url,
+      Array.from({ length: 80 }, (_, i) => `e${i}`),
+    );
+    // At once: a count of 100 would have waited for the timeout (1 s before, 10 s for Kafka).
+    await expect.poll(() => h.app.received.length, { timeout: 800 }).toBe(1);
+    expect(bodyOf<BulkBody>(h.app.received[0] as Received).entries).toHaveLength(80);
   });
 });

@@ -101,15 +101,18 @@ function decodeBulk(bulk: unknown): NonNullable<DiscoveredSubscription["bulkSubs
     }
     return v;
   };
-  // Unset or non-positive: the default bulk subscriber's 100 messages / 1000 ms (§4).
+  // Unset or non-positive: the Kafka component's defaults (§4), the broker this sidecar stands in for.
   const count = int("maxMessagesCount");
   const await_ = int("maxAwaitDurationMs");
   return {
     enabled,
-    maxMessagesCount: count > 0 ? count : 100,
-    maxAwaitDurationMs: await_ > 0 ? await_ : 1000,
+    maxMessagesCount: count > 0 ? count : KAFKA_BULK_DEFAULTS.maxMessagesCount,
+    maxAwaitDurationMs: await_ > 0 ? await_ : KAFKA_BULK_DEFAULTS.maxAwaitDurationMs,
   };
 }
+
+/** What the Kafka component uses when a subscription leaves them unset (contract §4). */
+export const KAFKA_BULK_DEFAULTS = { maxMessagesCount: 80, maxAwaitDurationMs: 10_000 };
 
 // daprd adds a leading "/" and applies path.Clean.
 function cleanPath(path: string): string {
