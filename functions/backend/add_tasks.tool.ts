@@ -20,7 +20,7 @@ export default defineTool({
     "request order.",
   input: v.object({
     tasks: v.pipe(
-      v.array(v.object({ title: titleField(), ...taskFields(false) })),
+      v.array(v.strictObject({ title: titleField(), ...taskFields(false) })),
       v.minLength(1),
       v.maxLength(MAX_BATCH),
       v.description(`The tasks to create, 1–${MAX_BATCH}.`),

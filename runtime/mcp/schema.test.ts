@@ -30,7 +30,9 @@ describe("compileTools", () => {
     const input = v.object({
       title: v.pipe(v.string(), v.trim(), v.minLength(1), v.description("The title.")),
       due: v.nullish(v.pipe(v.string(), v.description("When it is due."))),
-      tags: v.optional(v.pipe(v.array(v.object({ name: described("A tag.") })), v.description("Tags."))),
+      tags: v.optional(
+        v.pipe(v.array(v.strictObject({ name: described("A tag.") })), v.description("Tags.")),
+      ),
     });
     const listing = compileTools([tool(input, { name: "add_thing" })]).get("add_thing")?.listing;
     expect(listing?.title).toBe("Add thing");
@@ -86,6 +88,15 @@ describe("compileTools", () => {
     expect(unknownArguments(none, { verbose: true })).toBe('unknown field "verbose" (it takes no arguments)');
   });
 
+  it("refuses a nested object that would drop fields it does not know", () => {
+    const input = v.object({
+      items: v.pipe(v.array(v.object({ name: described("N.") })), v.description("Items.")),
+    });
+    expect(() => compileTools([tool(input)])).toThrow(
+      'tool "probe_tool": input field "items[]" is an object that would drop fields it does not know',
+    );
+  });
+
   it("refuses inputs and outputs that are not objects, and non-valibot schemas", () => {
     expect(() => compileTools([tool(v.string())])).toThrow(/its input must be a v.object/);
     expect(() => compileTools([tool(v.object({}), { output: v.array(v.string()) })])).toThrow(
@@ -131,6 +142,14 @@ describe("check", () => {
     expect(result).toEqual({
       ok: false,
       message: "title: must not be empty; tasks[1].due: must be a string",
+    });
+  });
+
+  it("calls a field a strict object does not declare an unknown field", async () => {
+    const Strict = v.object({ tasks: v.array(v.strictObject({ title: v.string() })) });
+    expect(await check(Strict, { tasks: [{ title: "x", due: "tomorrow" }] })).toEqual({
+      ok: false,
+      message: "tasks[0].due: unknown field, not taken here",
     });
   });
 

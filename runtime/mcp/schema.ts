@@ -75,6 +75,13 @@ function listTool(tool: ToolDefinition): ToolListing {
       `input field ${fields} has no description; add v.description("…") (in a pipe, before any transform)`,
     );
   }
+  const loose = looseObjects(inputSchema, "");
+  if (loose.length > 0) {
+    const fields = loose.map((field) => `"${field}"`).join(", ");
+    throw fail(
+      `input field ${fields} is an object that would drop fields it does not know; use v.strictObject(...)`,
+    );
+  }
   const outputSchema = objectSchema(tool, "output");
   visitFields(outputSchema, "", undefined);
   const title = tool.annotations.title ?? titleOf(tool.name);
@@ -121,6 +128,29 @@ function visitFields(node: JsonObject, path: string, missing: string[] | undefin
   }
   if (isObject(node.items)) visitFields(node.items, `${path}[]`, missing);
   for (const branch of branches(node)) visitFields(branch, path, missing);
+}
+
+/**
+ * Nested objects that do not say `additionalProperties: false`, i.e. were not v.strictObject: valibot
+ * drops a field they do not know, so a misspelt one inside (an add_tasks item's "due") would be lost
+ * without a word. The top level is checked on every call instead (unknownArguments).
+ */
+function looseObjects(node: JsonObject, path: string): string[] {
+  const found: string[] = [];
+  const visit = (child: JsonObject, at: string) => {
+    if (child.type === "object" && child.additionalProperties !== false) found.push(at);
+    found.push(...looseObjects(child, at));
+  };
+  const properties = isObject(node.properties) ? node.properties : {};
+  for (const [key, property] of Object.entries(properties)) {
+    if (isObject(property)) visit(property, path ? `${path}.${key}` : key);
+  }
+  if (isObject(node.items)) visit(node.items, `${path}[]`);
+  for (const branch of branches(node)) {
+    if (branch.type === "object" && branch.additionalProperties !== false) found.push(path);
+    found.push(...looseObjects(branch, path));
+  }
+  return found;
 }
 
 function liftDescription(property: JsonObject): void {
@@ -175,11 +205,17 @@ const MAX_ISSUES = 5;
 export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
   const parts = issues.slice(0, MAX_ISSUES).map((issue) => {
     const at = issuePath(issue);
-    return at ? `${at}: ${issue.message}` : issue.message;
+    const message = isUnknownField(issue) ? "unknown field, not taken here" : issue.message;
+    return at ? `${at}: ${message}` : message;
   });
   if (issues.length > MAX_ISSUES) parts.push(`and ${issues.length - MAX_ISSUES} more`);
   return parts.join("; ");
 }
+
+/** valibot's issue for a key a v.strictObject does not declare ("Invalid key: Expected never …"). */
+const isUnknownField = (issue: StandardSchemaV1.Issue) =>
+  (issue as { type?: unknown }).type === "strict_object" &&
+  (issue as { expected?: unknown }).expected === "never";
 
 /** ["tasks", 2, "title"] → "tasks[2].title". */
 function issuePath(issue: StandardSchemaV1.Issue): string {
