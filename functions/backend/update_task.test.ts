@@ -163,6 +163,8 @@ describe("update_task", () => {
       [{ category_id: foreign?.id }, "CATEGORY_NOT_FOUND"],
       [{ tag_ids: Array.from({ length: 11 }, () => crypto.randomUUID()) }, "TOO_MANY_TAGS"],
       [{ tag_ids: ["x"] }, "TAG_NOT_FOUND"],
+      // Ids and the tag count are checked before the labels are looked up, in add_task's order.
+      [{ category_id: foreign?.id, tag_ids: ["x"] }, "TAG_NOT_FOUND"],
     ];
     const outbox = await countRows(db.sql, "outbox");
     for (const [changes, code] of cases) {

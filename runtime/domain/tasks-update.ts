@@ -18,6 +18,8 @@ import {
   checkTaskId,
   checkTitle,
   firstDueDate,
+  parseCategoryId,
+  parseTagIds,
   readDueDate,
   type TaskFields,
 } from "./tasks-input.js";
@@ -52,15 +54,18 @@ export async function updateTask(ctx: DomainContext, rawId: string, changes: Tas
     priority: changes.priority === undefined ? undefined : checkPriority(changes.priority),
     time_zone: changes.time_zone === undefined ? undefined : checkTimeZone(changes.time_zone),
     recurrence_rule: changes.recurrence_rule === undefined ? undefined : checkRule(changes.recurrence_rule),
+    // Malformed ids and too many tags before the database, in add_task's order (task-insert.ts).
+    category_id: changes.category_id == null ? changes.category_id : parseCategoryId(changes.category_id),
+    tag_ids: changes.tag_ids === undefined ? undefined : parseTagIds(changes.tag_ids),
   };
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
     // The labels before the task: the lock order in tasks-input.ts, which delete_category relies on.
     const categoryId =
-      changes.category_id == null
-        ? changes.category_id
-        : await checkCategory(tx, userId, changes.category_id);
-    const tagIds = changes.tag_ids === undefined ? undefined : await checkTags(tx, userId, changes.tag_ids);
+      checked.category_id == null
+        ? checked.category_id
+        : await checkCategory(tx, userId, checked.category_id);
+    const tagIds = checked.tag_ids === undefined ? undefined : await checkTags(tx, userId, checked.tag_ids);
     const [row] = await tx<Row[]>`
       select title, description, priority, due_at, category_id, recurrence_rule, time_zone, series_id,
         series_start_at, completed
