@@ -20,7 +20,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
 import type { BrokerMessage, Consumer } from "./broker.js";
 import type { ConsumerDeps } from "./consumer.js";
-import { sleep } from "./http.js";
+import { settleWithin, sleep } from "./http.js";
 import { interpretBulk, type Verdict } from "./outcome.js";
 import { brokerMetadata, type Prepared, prepare } from "./prepare.js";
 import { backoffMs, shuffled, Timers } from "./retry.js";
@@ -90,7 +90,7 @@ export class BulkConsumer implements Consumer {
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.timers.clear();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
+    await settleWithin(this.inFlight, graceMs);
   }
 
   /** Cuts the lane's next batch if it is free and its buffer is full or has waited long enough. */

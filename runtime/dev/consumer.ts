@@ -15,7 +15,7 @@ import type { AppChannel } from "./app-channel.js";
 import type { BrokerMessage, Consumer } from "./broker.js";
 import { CLOUDEVENTS_JSON } from "./envelope.js";
 import type { FaultState } from "./faults.js";
-import { sleep } from "./http.js";
+import { settleWithin, sleep } from "./http.js";
 import { interpretSingle, type Verdict } from "./outcome.js";
 import { brokerMetadata, metadataHeaders, prepare } from "./prepare.js";
 import { backoffMs, type RetryPolicy, shuffled, Timers } from "./retry.js";
@@ -88,7 +88,7 @@ export class SingleConsumer implements Consumer {
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.timers.clear();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
+    await settleWithin(this.inFlight, graceMs);
   }
 
   private append(item: Item): void {

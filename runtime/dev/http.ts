@@ -135,3 +135,10 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
       resolve();
     }
   });
+
+/** Waits for every promise to settle, or `ms`, whichever comes first; the timer does not outlive the wait. */
+export async function settleWithin(promises: Iterable<Promise<unknown>>, ms: number): Promise<void> {
+  const settled = new AbortController();
+  await Promise.race([Promise.allSettled(promises).then(() => settled.abort()), sleep(ms, settled.signal)]);
+  settled.abort();
+}

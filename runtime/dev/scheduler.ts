@@ -12,7 +12,7 @@
  */
 import type { Logger } from "../log.js";
 import type { AppChannel } from "./app-channel.js";
-import { sleep } from "./http.js";
+import { settleWithin, sleep } from "./http.js";
 import type { Job } from "./jobs-api.js";
 import { childSpan, formatTraceparent } from "./trace.js";
 
@@ -80,7 +80,7 @@ export class JobScheduler {
     this.closed = true;
     for (const active of this.jobs.values()) if (active.timer) clearTimeout(active.timer);
     this.stopping.abort();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
+    await settleWithin(this.inFlight, graceMs);
   }
 
   private arm(active: Active): void {
