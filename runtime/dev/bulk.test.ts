@@ -193,13 +193,13 @@ describe("bulk subscribe delivery (§4)", () => {
       subscriptions: [bulkSub({ bulkSubscribe: { enabled: true } })],
       respond: (r) => allSucceed(r),
     });
-    // 80 fill a batch at once; the 81st would wait Kafka's 10 s, so it is not sent.
+    // 81 in one partition: the first batch is cut at 80 (a count of 100 would send all 81 after its
+    // timeout); the 81st waits Kafka's 10 s and is never sent here.
     await publishTogether(
       h.sidecar.url,
-      Array.from({ length: 80 }, (_, i) => `e${i}`),
+      Array.from({ length: 81 }, (_, i) => `e${i}`),
     );
-    // At once: a count of 100 would have waited for the timeout (1 s before, 10 s for Kafka).
-    await expect.poll(() => h.app.received.length, { timeout: 800 }).toBe(1);
+    await expect.poll(() => h.app.received.length, { timeout: 5_000 }).toBe(1);
     expect(bodyOf<BulkBody>(h.app.received[0] as Received).entries).toHaveLength(80);
   });
 });
