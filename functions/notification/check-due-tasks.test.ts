@@ -139,11 +139,11 @@ describe("POST /job/check-due-tasks", () => {
     const lifecycle = new Lifecycle();
     const served = await serveNotification({ lifecycle });
     const user = await seedUser(db.sql);
-    const [soon] = await seedReminders(db.sql, await seedTasks(db.sql, user, 1), { inSeconds: 0.5 });
+    const [soon] = await seedReminders(db.sql, await seedTasks(db.sql, user, 1), { inSeconds: 1.5 });
 
     expect((await tick(served)).status).toBe(204);
     expect(await lifecycle.drain(0)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
 
     expect(await reminderEvents(db.sql)).toHaveLength(0);
     expect((await reminderStates(db.sql, [soon as string]))[0]?.state).toBe("pending");
