@@ -3,7 +3,8 @@
  * and between ticks the claim alarm (runtime/reminders/claim-alarm.ts) at the next reminder's remind_at.
  * Effects: due pending reminders → published, one taskbeat.reminder.due.v1 each on task-reminders via
  * the outbox (those of completed tasks → cancelled); reminders stuck in published for 10 minutes (no
- * mail went out) → a fresh event, or failed after 10 attempts; then the run is recorded in the state store.
+ * mail went out) → a fresh event, or failed after 10 attempts; then a tick (not an alarm's claim) records
+ * its run in the state store.
  * Idempotency key: the reminder's state; the claim takes only pending (or stuck) rows, SKIP LOCKED.
  */
 import type { Sql } from "postgres";

@@ -1,7 +1,8 @@
 /**
  * Tools declare valibot schemas; MCP speaks JSON Schema. Each tool's listing is derived once, and a
  * tool a model would misuse is refused at start, naming the tool and the field: an input field
- * without a description, an input or output that is not an object, annotations left implicit.
+ * without a description, a nested input object that is not strict, an input or output that is not an
+ * object, annotations left implicit.
  */
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { toJsonSchema } from "@valibot/to-json-schema";
