@@ -57,23 +57,36 @@ export async function startServer(kind: string, port: number, extra: string[] = 
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
+  await untilPrinted(child, "READY", 30_000, `${kind} server`);
+  return { process: child, pid: child.pid ?? 0, stop: () => stopChild(child) };
+}
+
+/**
+ * Resolves once the child prints `marker` on stdout; rejects if it exits first or `timeoutMs` passes.
+ * Its stdout keeps flowing afterwards, so a full pipe never blocks it.
+ */
+export async function untilPrinted(
+  child: ChildProcess,
+  marker: string,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`${kind} server did not start within 30 s`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${what}: not ready within ${timeoutMs} ms`)), timeoutMs);
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes("READY")) {
+      if (out.includes(marker)) {
         clearTimeout(timer);
         resolve();
       }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${kind} server exited with ${code} before it was ready`));
+      reject(new Error(`${what} exited with ${code} before it was ready`));
     });
   });
   child.stdout?.resume();
-  return { process: child, pid: child.pid ?? 0, stop: () => stopChild(child) };
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

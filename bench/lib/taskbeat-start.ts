@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { freePort, ROOT, stopChild } from "./proc.js";
+import { freePort, ROOT, stopChild, untilPrinted } from "./proc.js";
 
 export interface TaskbeatStart {
   process: ChildProcess;
@@ -48,26 +48,11 @@ export async function startTaskbeat(options: {
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   try {
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error("taskbeat start: not running within 60 s")), 60_000);
-      child.stdout?.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes("taskbeat is running")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.once("exit", (code) => {
-        clearTimeout(timer);
-        reject(new Error(`taskbeat start exited with ${code}; see ${options.logFile}`));
-      });
-    });
+    await untilPrinted(child, "taskbeat is running", 60_000, `taskbeat start (log: ${options.logFile})`);
   } catch (error) {
     await stopChild(child);
     throw error;
   }
-  child.stdout?.resume();
   return {
     process: child,
     daprUrl: `http://127.0.0.1:${daprPort}`,

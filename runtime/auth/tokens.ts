@@ -8,6 +8,7 @@ import type { Sql } from "postgres";
 import type { User } from "../domain/context.js";
 import { checkTimeZone } from "../domain/dates.js";
 import { DomainError, isUniqueViolation } from "../domain/errors.js";
+import { MAX_DISPLAY_NAME } from "../domain/settings.js";
 
 /** Marks taskbeat tokens, so a secret scanner or a person can tell what a leaked string is. */
 export const TOKEN_PREFIX = "tb_";
@@ -85,8 +86,11 @@ export async function createUser(sql: Sql, input: NewUser): Promise<User> {
   const email = normaliseEmail(input.email);
   const timeZone = canonicalTimeZone(input.timeZone ?? "UTC");
   const displayName = input.displayName?.trim() || null;
-  if (displayName !== null && displayName.length > 100) {
-    throw new UserError("INVALID_DISPLAY_NAME", "A display name can be at most 100 characters long.");
+  if (displayName !== null && displayName.length > MAX_DISPLAY_NAME) {
+    throw new UserError(
+      "INVALID_DISPLAY_NAME",
+      `A display name can be at most ${MAX_DISPLAY_NAME} characters long.`,
+    );
   }
   try {
     const [row] = await sql<UserRow[]>`

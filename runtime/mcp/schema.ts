@@ -136,21 +136,14 @@ function visitFields(node: JsonObject, path: string, missing: string[] | undefin
  * drops a field they do not know, so a misspelt one inside (an add_tasks item's "due") would be lost
  * without a word. The top level is checked on every call instead (unknownArguments).
  */
-function looseObjects(node: JsonObject, path: string): string[] {
-  const found: string[] = [];
-  const visit = (child: JsonObject, at: string) => {
-    if (child.type === "object" && child.additionalProperties !== false) found.push(at);
-    found.push(...looseObjects(child, at));
-  };
+function looseObjects(node: JsonObject, path: string, nested = false): string[] {
+  const found = nested && node.type === "object" && node.additionalProperties !== false ? [path] : [];
   const properties = isObject(node.properties) ? node.properties : {};
   for (const [key, property] of Object.entries(properties)) {
-    if (isObject(property)) visit(property, path ? `${path}.${key}` : key);
+    if (isObject(property)) found.push(...looseObjects(property, path ? `${path}.${key}` : key, true));
   }
-  if (isObject(node.items)) visit(node.items, `${path}[]`);
-  for (const branch of branches(node)) {
-    if (branch.type === "object" && branch.additionalProperties !== false) found.push(path);
-    found.push(...looseObjects(branch, path));
-  }
+  if (isObject(node.items)) found.push(...looseObjects(node.items, `${path}[]`, true));
+  for (const branch of branches(node)) found.push(...looseObjects(branch, path, nested));
   return found;
 }
 
