@@ -6,7 +6,7 @@
  * with nothing else (no lock, no join, no event building), each one statement and its commit.
  */
 import type { Sql } from "postgres";
-import { claimDueReminders } from "../runtime/reminders/claim.js";
+import { claimDueReminders } from "../functions/_shared/reminders/claim.js";
 import { checkpoint } from "./lib/db.js";
 import { median } from "./lib/proc.js";
 

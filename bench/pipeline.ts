@@ -7,7 +7,7 @@
  *
  * The reminders are inserted before a tick and fall due 150 ms after it, the phase in which a claim
  * made only by ticks waits longest (a whole period minus 150 ms). The tick before `remind_at` sees them
- * coming and sets the claim alarm (runtime/reminders/claim-alarm.ts), which claims them at `remind_at`;
+ * coming and sets the claim alarm (functions/_shared/reminders/claim-alarm.ts), which claims them at `remind_at`;
  * "claim wait" shows which of the two claimed them. The latency of a mail runs from `remind_at` to the
  * SMTP server's acceptance (just before its 250 reply); throughput counts from the start of the claim
  * to the last acceptance. Every reminder must be mailed exactly once: after the last one, the run

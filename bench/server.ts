@@ -10,7 +10,7 @@ import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Sql } from "postgres";
 import type { DaprClient } from "../runtime/dapr/client.js";
-import { startSidecar } from "../runtime/dev/sidecar.js";
+import { startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { buildRegistry } from "../runtime/gen/render-registry.js";
 import { scanFunctions } from "../runtime/gen/scan.js";
 import { silentLogger } from "../runtime/log.js";

@@ -80,7 +80,7 @@ const EnvSchema = v.object({
   DAPR_WAIT_MS: milliseconds(60_000),
   /** Where the job specs live; mount a ConfigMap here to change schedules without a new image. */
   JOBS_DIR: v.optional(v.string(), "jobs"),
-  // --- mail (functions/email, runtime/mail) ---
+  // --- mail (functions/email, functions/_shared/mail) ---
   /**
    * The SMTP server reminders go out through, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when
    * offered) or `smtps://…:465`; a pooled connection. Unset: messages are written as `.eml` files under

@@ -4,11 +4,18 @@
  * Handlers never see HTTP: they get validated data and a context, and signal outcomes by returning
  * (success) or throwing (`DropMessage`, `RetryLater`, anything else = retry).
  */
+
+import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { Hono } from "hono";
 import type { Sql } from "postgres";
+import type { Command } from "./cli/command.js";
 import type { EventEnvelope } from "./cloudevent.js";
+import type { Config } from "./config.js";
 import type { DaprClient } from "./dapr/client.js";
 import type { Logger } from "./log.js";
+import type { McpRequestExtra } from "./mcp/server.js";
+import type { ReadinessCheck } from "./router/health.js";
 
 /** What every handler gets besides its data. */
 export interface BaseContext {
@@ -99,7 +106,67 @@ export interface ToolDefinition<
   summarize(output: StandardSchemaV1.InferOutput<TOutput>): string;
 }
 
-export type Unit = SubscriptionDefinition | JobDefinition | ToolDefinition;
+/** What a tool's context is built from, before the application adds who is calling. */
+export interface ToolBaseContext {
+  sql: Sql;
+  log: Logger;
+  /** Called after a transaction that wrote outbox rows commits (kicks the relay). */
+  onEventsCommitted?: () => void;
+}
+
+/**
+ * How a group that serves MCP tools authenticates callers and builds its tools' context. The runtime owns
+ * the transports (Streamable HTTP at `/mcp`, stdio under `taskbeat mcp`), the schemas and the error shape.
+ */
+export interface McpSetup<TPrincipal = unknown, TContext = unknown> {
+  /** The server name clients show. */
+  serverName: string;
+  /** Sent to clients at initialize: how to use the tools. */
+  instructions?: string;
+  /** A bearer token (HTTP) or `TASKBEAT_TOKEN` (stdio) → who is calling; undefined when unknown or revoked. */
+  authenticate(sql: Sql, token: string): Promise<TPrincipal | undefined>;
+  /** The context every tool's `handle` receives for this caller. */
+  context(base: ToolBaseContext, principal: TPrincipal): TContext;
+  /** A short id of the caller for logs (never a secret). */
+  describe(principal: TPrincipal): string;
+  /** Registers resources and prompts on each server, beside the tools. */
+  extend?(server: Server, contextOf: (extra: McpRequestExtra) => TContext): void;
+  /** What to tell a caller whose token is missing or unknown: how to get one. */
+  tokenHelp: { missing: string; invalid: string };
+}
+
+/** What a setup's hooks get: the process's configuration and shared clients. */
+export interface SetupContext {
+  config: Config;
+  sql: Sql;
+  dapr: DaprClient;
+  log: Logger;
+}
+
+/**
+ * A group's contribution to the process that serves it, beside its units: readiness checks, resources to
+ * open before serving and close at shutdown, MCP authentication, CLI commands. `<name>.setup.ts`.
+ */
+export interface SetupDefinition {
+  readonly kind: "setup";
+  /** Extra `/readyz` checks. */
+  readiness?(ctx: SetupContext): ReadinessCheck[];
+  /** Runs before the group serves; what it returns is stopped after the last delivery has finished. */
+  start?(ctx: SetupContext): Awaitable<{ stop(): Awaitable<void> } | undefined>;
+  /**
+   * Mounts user-facing HTTP routes on the group's app (a sign-in page, say): outside the dapr-api-token
+   * check, so each route does its own authentication. Called once, before the app listens.
+   */
+  routes?(app: Hono, ctx: SetupContext): void;
+  /** Lines `taskbeat start` prints about this group once everything is up (a local token, where mail goes). */
+  banner?(ctx: SetupContext): Awaitable<string[]>;
+  /** At most one setup in a project: the tools' authentication and context. */
+  readonly mcp?: McpSetup;
+  /** CLI commands this group adds (`taskbeat <name>`), each with a one-line summary for `taskbeat --help`. */
+  readonly commands?: Readonly<Record<string, Command & { summary: string }>>;
+}
+
+export type Unit = SubscriptionDefinition | JobDefinition | ToolDefinition | SetupDefinition;
 
 type SubscriptionInput<TSchema extends StandardSchemaV1> = Omit<
   SubscriptionDefinition<TSchema>,
@@ -153,8 +220,36 @@ export function defineTool<
   return { ...definition, kind: "tool" };
 }
 
+/**
+ * `defineTool` with the application's tool context fixed once, so tool files need not annotate `ctx`:
+ * `export const defineTool = toolsWithContext<ToolContext>();` in the application's shared code.
+ */
+export function toolsWithContext<TContext>() {
+  return <TInput extends StandardSchemaV1, TOutput extends StandardSchemaV1 = StandardSchemaV1>(
+    definition: Omit<ToolDefinition<TInput, TOutput, TContext>, "kind">,
+  ): ToolDefinition<TInput, TOutput, TContext> => defineTool<TInput, TOutput, TContext>(definition);
+}
+
+/** Types an MCP setup's principal and context together. */
+export function defineMcp<TPrincipal, TContext>(
+  setup: McpSetup<TPrincipal, TContext>,
+): McpSetup<TPrincipal, TContext> {
+  return setup;
+}
+
+/**
+ * A group's setup (readiness checks, start/stop hooks, MCP authentication, CLI commands).
+ * @example
+ * export default defineSetup({
+ *   start: ({ config, log }) => { const mailer = openMailer(config, log); return { stop: () => mailer.close() } },
+ * });
+ */
+export function defineSetup(definition: Omit<SetupDefinition, "kind">): SetupDefinition {
+  return { ...definition, kind: "setup" };
+}
+
 export function isUnit(value: unknown): value is Unit {
   if (typeof value !== "object" || value === null) return false;
   const kind = (value as { kind?: unknown }).kind;
-  return kind === "subscription" || kind === "job" || kind === "tool";
+  return kind === "subscription" || kind === "job" || kind === "tool" || kind === "setup";
 }

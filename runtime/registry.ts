@@ -3,7 +3,8 @@
  * Dapr app-id), the units it serves. `runtime/generated/registry.gen.ts` holds every group, loaded up front
  * (`taskbeat start`); `runtime/generated/groups.gen.ts` loads one group by name (`taskbeat serve --group`).
  */
-import type { JobDefinition, SubscriptionDefinition, ToolDefinition } from "./define.js";
+import type { Command } from "./cli/command.js";
+import type { JobDefinition, SetupDefinition, SubscriptionDefinition, ToolDefinition } from "./define.js";
 
 export interface RegisteredSubscription {
   /** Unit name = file name without its suffix. */
@@ -23,10 +24,30 @@ export interface RegisteredTool {
   unit: ToolDefinition;
 }
 
+export interface RegisteredSetup {
+  name: string;
+  unit: SetupDefinition;
+}
+
 export interface GroupRegistry {
   subscriptions: readonly RegisteredSubscription[];
   jobs: readonly RegisteredJob[];
   tools: readonly RegisteredTool[];
+  /** Absent when the group has no `<name>.setup.ts`. */
+  setups?: readonly RegisteredSetup[];
+}
+
+/** A command a group's setup adds to the CLI: its summary is known without loading the group. */
+export interface CommandEntry {
+  summary: string;
+  load(): Promise<Command | undefined>;
+}
+
+export type CommandLoaders = Readonly<Record<string, CommandEntry>>;
+
+/** The setups of the groups a process serves, in group order. */
+export function setupsOf(registry: Registry, groups: readonly string[]): SetupDefinition[] {
+  return groups.flatMap((group) => registry[group]?.setups?.map((setup) => setup.unit) ?? []);
 }
 
 export type Registry = Readonly<Record<string, GroupRegistry>>;

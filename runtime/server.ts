@@ -14,13 +14,13 @@ import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import type { SetupContext } from "./define.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
 import type { Logger } from "./log.js";
-import { closeMailer, configureMailer } from "./mail/mailer.js";
 import { RuntimeMetrics } from "./metrics.js";
 import { Relay } from "./outbox/relay-runner.js";
-import type { Registry } from "./registry.js";
+import { type Registry, setupsOf } from "./registry.js";
 import { createApp } from "./router/app.js";
 import type { ReadinessCheck } from "./router/health.js";
 import { Lifecycle } from "./router/lifecycle.js";
@@ -35,7 +35,7 @@ export interface ServeOptions {
   registry: Registry | Promise<Registry>;
   groups: readonly string[];
   log: Logger;
-  /** Extra `/readyz` checks contributed by later steps (e.g. the last check-due-tasks run). */
+  /** Extra `/readyz` checks, beside those the groups' setups contribute. */
   readiness?: ReadinessCheck[];
   /** Where to listen when `HOST` is not set. */
   defaultHost: string;
@@ -50,8 +50,10 @@ export interface RunningApp {
   sql: Sql;
   /** Publishes outbox rows right after commit; undefined without a database. */
   relay: Relay | undefined;
-  /** Pass to whatever builds a DomainContext, so committed events are published at once. */
+  /** Pass to whatever writes outbox rows outside a handler, so committed events are published at once. */
   onEventsCommitted: () => void;
+  /** What the groups' setup hooks were given (for `taskbeat start`'s banner). */
+  setupContext: SetupContext;
   /** Graceful stop: no new work, in-flight work finishes (within SHUTDOWN_GRACE_MS), DB closed. */
   close(): Promise<void>;
 }
@@ -61,9 +63,6 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   // Settled below, after the database work it overlaps; a failure is reported there, not as unhandled.
   const loading = Promise.resolve(options.registry);
   loading.catch(() => {});
-  // mail: the process's mailer for functions/email (SMTP_URL, else .eml files); first, as a bad
-  // SMTP_URL/MAIL_FROM is a configuration error and nothing is open yet.
-  const mailer = configureMailer(config, log);
   const sql = createSql({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   const dapr = createDaprClient(config, log);
   if (config.DATABASE_URL) {
@@ -83,6 +82,23 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     await sql.end({ timeout: 1 });
     throw error;
   }
+  const setups = setupsOf(registry, groups);
+  const setupContext: SetupContext = { config, sql, dapr, log };
+  // What the setups opened (a mailer, say), stopped in reverse order after the last delivery.
+  const started: { stop(): unknown }[] = [];
+  const stopSetups = async () => {
+    for (const opened of started.splice(0).reverse()) await opened.stop();
+  };
+  try {
+    for (const setup of setups) {
+      const opened = await setup.start?.(setupContext);
+      if (opened) started.push(opened);
+    }
+  } catch (error) {
+    await stopSetups();
+    await sql.end({ timeout: 1 });
+    throw error;
+  }
   const relay = config.DATABASE_URL
     ? new Relay(sql, dapr, { log: log.child({ component: "relay" }) })
     : undefined;
@@ -95,11 +111,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       ? [{ name: "database", check: (s: AbortSignal) => databaseReachable(sql, s) }]
       : []),
     ...(options.readiness ?? []),
-    // Readiness hook (notification group): check-due-tasks' last run, where this process serves the group
-    // (imported only there: a group loads its own code).
-    ...(groups.includes("notification")
-      ? [(await import("../functions/notification/_readiness.js")).notificationReadiness(dapr)]
-      : []),
+    ...setups.flatMap((setup) => setup.readiness?.(setupContext) ?? []),
   ];
   const app = createApp({
     registry,
@@ -113,6 +125,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
     ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
     onEventsCommitted,
+    setupContext,
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
@@ -127,7 +140,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   server.on("error", (error) => log.error("http server error", { error }));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
-  log.info("listening", { url, host, groups, mail: mailer.description });
+  log.info("listening", { url, host, groups });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -148,7 +161,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       // Its transaction must end before the pool does; rows it did not get to stay for the next start.
       await relay?.close();
       await sql.end({ timeout: 1 });
-      await closeMailer(); // mail: ends pooled SMTP connections
+      await stopSetups();
       log.info("stopped");
     })();
     return closing;
@@ -166,7 +179,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     await close();
     throw error;
   }
-  return { app, url, port, metrics, sql, relay, onEventsCommitted, close };
+  return { app, url, port, metrics, sql, relay, onEventsCommitted, setupContext, close };
 }
 
 /** Exits cleanly on SIGTERM/SIGINT; a second signal exits at once. */

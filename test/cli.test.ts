@@ -10,8 +10,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import postgres from "postgres";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { authenticate } from "../runtime/auth/tokens.js";
-import { type LocalSidecar, startSidecar } from "../runtime/dev/sidecar.js";
+import { authenticate } from "../functions/_shared/auth/tokens.js";
+import { type LocalSidecar, startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
 import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";
@@ -229,7 +229,7 @@ describe("taskbeat mcp", () => {
     expect(missing.stderr).toMatch(/TASKBEAT_TOKEN is not set/);
     const wrong = await run(["mcp"], { ...onTestDb(), TASKBEAT_TOKEN: `tb_${"x".repeat(43)}` });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/not a valid token/);
+    expect(wrong.stderr).toMatch(/unknown or revoked/);
     expect(wrong.stdout).toBe("");
   });
 });

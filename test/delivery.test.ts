@@ -7,7 +7,7 @@ import type { Sql } from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCloudEvent } from "../runtime/cloudevent.js";
 import type { DaprClient } from "../runtime/dapr/client.js";
-import type { LocalSidecar } from "../runtime/dev/sidecar.js";
+import type { LocalSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { buildRegistry } from "../runtime/gen/render-registry.js";
 import { scanFunctions } from "../runtime/gen/scan.js";
 import { silentLogger } from "../runtime/log.js";

@@ -7,7 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, issueToken } from "../runtime/auth/tokens.js";
+import { createUser, issueToken } from "../functions/_shared/auth/tokens.js";
 import type { DaprClient } from "../runtime/dapr/client.js";
 import { registry } from "../runtime/generated/registry.gen.js";
 import { silentLogger } from "../runtime/log.js";

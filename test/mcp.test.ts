@@ -12,13 +12,14 @@ import { Ajv } from "ajv";
 import { Hono } from "hono";
 import * as v from "valibot";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createUser, issueToken } from "../runtime/auth/tokens.js";
+import { createUser, issueToken } from "../functions/_shared/auth/tokens.js";
+import type { ToolContext, User } from "../functions/_shared/domain/context.js";
+import { notFound } from "../functions/_shared/domain/errors.js";
+import { RESOURCE_NOT_FOUND } from "../functions/_shared/mcp/resources.js";
+import { taskMcp } from "../functions/backend/mcp.setup.js";
 import { defineTool } from "../runtime/define.js";
-import type { ToolContext, User } from "../runtime/domain/context.js";
-import { notFound } from "../runtime/domain/errors.js";
 import { createLogger } from "../runtime/log.js";
 import { mountMcp } from "../runtime/mcp/http.js";
-import { RESOURCE_NOT_FOUND } from "../runtime/mcp/resources.js";
 import { toolErrorOf } from "../runtime/mcp/server.js";
 import type { RegisteredTool } from "../runtime/registry.js";
 import { Lifecycle } from "../runtime/router/lifecycle.js";
@@ -102,6 +103,7 @@ beforeAll(async () => {
   const app = new Hono();
   mountMcp(app, {
     sql: db.sql,
+    setup: taskMcp,
     log: createLogger({ level: "debug", write: (line) => logLines.push(line) }),
     tools,
     onEventsCommitted: () => committed++,
@@ -288,6 +290,7 @@ describe("DNS-rebinding protection", () => {
     const app = new Hono();
     mountMcp(app, {
       sql: db.sql,
+      setup: taskMcp,
       log: createLogger({ write: () => {} }),
       tools,
       allowedHosts: ["mcp.example.com", "*.internal.example"],
@@ -323,6 +326,7 @@ describe("shutdown", () => {
     const app = new Hono();
     mountMcp(app, {
       sql: db.sql,
+      setup: taskMcp,
       log: createLogger({ write: () => {} }),
       tools: [{ name: "probe", unit: probe }],
       lifecycle,
@@ -465,6 +469,7 @@ describe("tools", () => {
         sql: db.sql,
         log: createLogger({ write: () => {} }),
         tools: [{ name: "no_docs", unit: undocumented }],
+        setup: taskMcp,
       }),
     ).toThrow('tool "no_docs": input field "query" has no description');
   });

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { createCloudEvent } from "../runtime/cloudevent.js";
 import { DaprClient } from "../runtime/dapr/client.js";
-import { type LocalSidecar, type SidecarOptions, startSidecar } from "../runtime/dev/sidecar.js";
+import { type LocalSidecar, type SidecarOptions, startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
 import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";

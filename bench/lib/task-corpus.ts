@@ -11,7 +11,7 @@
  * Random choices are seeded, so every run builds the same table.
  */
 import type { Sql, TransactionSql } from "postgres";
-import { createUser, issueToken } from "../../runtime/auth/tokens.js";
+import { createUser, issueToken } from "../../functions/_shared/auth/tokens.js";
 
 export interface CorpusSize {
   /** Rows in `tasks`, all users together. */

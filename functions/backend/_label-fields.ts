@@ -4,7 +4,7 @@
  * as JSON Schema, the domain keeps every other caller honest.
  */
 import * as v from "valibot";
-import { COLOR_PATTERN, COLOR_RULE } from "../../runtime/domain/labels.js";
+import { COLOR_PATTERN, COLOR_RULE } from "../_shared/domain/labels.js";
 
 export const idField = (kind: "category" | "tag") =>
   v.pipe(v.string(), v.description(`The ${kind}'s id, as returned when it was created or listed.`));

@@ -4,8 +4,8 @@
  * INVALID_DUE_DATE…), which is why priorities and dates are plain strings here, not enums or formats.
  */
 import * as v from "valibot";
-import { TaskSchema } from "../../runtime/domain/task-view.js";
-import { MAX_DESCRIPTION, MAX_TITLE } from "../../runtime/domain/tasks-input.js";
+import { TaskSchema } from "../_shared/domain/task-view.js";
+import { MAX_DESCRIPTION, MAX_TITLE } from "../_shared/domain/tasks-input.js";
 
 export const DATE_RULE =
   "ISO 8601: a date alone (2025-01-15) means the end of that day, a time without an offset " +

@@ -1,4 +1,4 @@
-import type { Task } from "../../runtime/domain/task-view.js";
+import type { Task } from "../_shared/domain/task-view.js";
 
 /** One line for add_tag_to_task and remove_tag_from_task, true whether or not the call changed anything. */
 export const tagsSummary = (task: Task): string =>

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { zonedIso } from "../../runtime/domain/dates.js";
-import { getTask } from "../../runtime/domain/tasks.js";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
@@ -12,6 +10,8 @@ import {
   insertUser,
   remindersOf,
 } from "../../test/support/task-fixtures.js";
+import { zonedIso } from "../_shared/domain/dates.js";
+import { getTask } from "../_shared/domain/tasks.js";
 import addTask from "./add_task.tool.js";
 
 const db = useTestDb("add_task");

@@ -1,6 +1,5 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { addTasks } from "../../runtime/domain/tasks.js";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
@@ -10,6 +9,7 @@ import {
   expectCode,
   insertUser,
 } from "../../test/support/task-fixtures.js";
+import { addTasks } from "../_shared/domain/tasks.js";
 import addTasksTool from "./add_tasks.tool.js";
 
 const db = useTestDb("add_tasks");

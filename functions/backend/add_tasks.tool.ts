@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { TaskSchema } from "../../runtime/domain/task-view.js";
-import { addTasks, MAX_BATCH } from "../../runtime/domain/tasks.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { TaskSchema } from "../_shared/domain/task-view.js";
+import { addTasks, MAX_BATCH } from "../_shared/domain/tasks.js";
 import { taskFields, titleField } from "./_task-fields.js";
 
 const Failure = v.object({

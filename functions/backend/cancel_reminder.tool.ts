@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { cancelReminder, ReminderSchema } from "../../runtime/domain/reminders.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { cancelReminder, ReminderSchema } from "../_shared/domain/reminders.js";
 
 export default defineTool({
   name: "cancel_reminder",

@@ -5,8 +5,8 @@ import {
   createCategory,
   MAX_CATEGORIES,
   MAX_CATEGORY_NAME,
-} from "../../runtime/domain/categories.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
+} from "../_shared/domain/categories.js";
+import type { ToolContext } from "../_shared/domain/context.js";
 import { colorField, nameField } from "./_label-fields.js";
 
 export default defineTool({

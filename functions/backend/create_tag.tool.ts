@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { createTag, MAX_TAG_NAME, MAX_TAGS, TagSchema } from "../../runtime/domain/tags.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { createTag, MAX_TAG_NAME, MAX_TAGS, TagSchema } from "../_shared/domain/tags.js";
 import { colorField, nameField } from "./_label-fields.js";
 
 export default defineTool({

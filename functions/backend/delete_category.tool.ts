@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import { deleteCategory } from "../../runtime/domain/categories.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
+import { deleteCategory } from "../_shared/domain/categories.js";
+import type { ToolContext } from "../_shared/domain/context.js";
 import { idField } from "./_label-fields.js";
 
 export default defineTool({

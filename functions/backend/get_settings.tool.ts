@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { describeDefaultReminder, getSettings, SettingsSchema } from "../../runtime/domain/settings.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { describeDefaultReminder, getSettings, SettingsSchema } from "../_shared/domain/settings.js";
 
 export default defineTool({
   name: "get_settings",

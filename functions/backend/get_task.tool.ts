@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { getTask } from "../../runtime/domain/tasks.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { getTask } from "../_shared/domain/tasks.js";
 import { dueSuffix, TaskOutput, taskIdField } from "./_task-fields.js";
 
 export default defineTool({

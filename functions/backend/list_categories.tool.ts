@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import { CategorySchema, listCategories } from "../../runtime/domain/categories.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
+import { CategorySchema, listCategories } from "../_shared/domain/categories.js";
+import type { ToolContext } from "../_shared/domain/context.js";
 import { pageFields } from "./_page-fields.js";
 
 export default defineTool({

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { listReminders, ReminderSchema } from "../../runtime/domain/reminders.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { listReminders, ReminderSchema } from "../_shared/domain/reminders.js";
 import { pageFields } from "./_page-fields.js";
 
 export default defineTool({

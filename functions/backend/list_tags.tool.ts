@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { listTags, TagSchema } from "../../runtime/domain/tags.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { listTags, TagSchema } from "../_shared/domain/tags.js";
 import { pageFields } from "./_page-fields.js";
 
 export default defineTool({

@@ -1,8 +1,8 @@
 import type * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import type { User } from "../../runtime/domain/context.js";
 import { useTestDb } from "../../test/support/db.js";
 import { call, contextFor, expectCode, insertUser } from "../../test/support/task-fixtures.js";
+import type { User } from "../_shared/domain/context.js";
 import addTask from "./add_task.tool.js";
 import completeTask from "./complete_task.tool.js";
 import listTasks from "./list_tasks.tool.js";

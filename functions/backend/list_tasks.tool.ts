@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { listTasks, TASK_SORTS, TASK_STATUSES } from "../../runtime/domain/tasks-query.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { listTasks, TASK_SORTS, TASK_STATUSES } from "../_shared/domain/tasks-query.js";
 import { pageFields } from "./_page-fields.js";
 import { DATE_RULE, TaskPageOutput } from "./_task-fields.js";
 

@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { checkTimeZone, endOfDay, parseDateInput, zonedIso } from "../../runtime/domain/dates.js";
-import { normalizeRule, previewOccurrences } from "../../runtime/domain/recurrence.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { checkTimeZone, endOfDay, parseDateInput, zonedIso } from "../_shared/domain/dates.js";
+import { normalizeRule, previewOccurrences } from "../_shared/domain/recurrence.js";
 import { DATE_RULE } from "./_task-fields.js";
 
 const MAX_PREVIEW = 50;

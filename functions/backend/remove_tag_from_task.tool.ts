@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { removeTagFromTask } from "../../runtime/domain/task-tags.js";
-import { TaskSchema } from "../../runtime/domain/task-view.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { removeTagFromTask } from "../_shared/domain/task-tags.js";
+import { TaskSchema } from "../_shared/domain/task-view.js";
 import { idField } from "./_label-fields.js";
 import { taskIdField } from "./_task-fields.js";
 import { tagsSummary } from "./_task-tags-summary.js";

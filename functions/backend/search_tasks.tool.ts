@@ -1,8 +1,8 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { TASK_STATUSES } from "../../runtime/domain/tasks-query.js";
-import { MAX_QUERY, searchTasks } from "../../runtime/domain/tasks-search.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { TASK_STATUSES } from "../_shared/domain/tasks-query.js";
+import { MAX_QUERY, searchTasks } from "../_shared/domain/tasks-search.js";
 import { pageFields } from "./_page-fields.js";
 import { TaskPageOutput } from "./_task-fields.js";
 

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { MAX_MINUTES_BEFORE, ReminderSchema, setReminder } from "../../runtime/domain/reminders.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { MAX_MINUTES_BEFORE, ReminderSchema, setReminder } from "../_shared/domain/reminders.js";
 import { taskIdField } from "./_task-fields.js";
 
 export default defineTool({

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { uncompleteTask } from "../../runtime/domain/tasks-status.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { uncompleteTask } from "../_shared/domain/tasks-status.js";
 import { TaskOutput, taskIdField } from "./_task-fields.js";
 
 export default defineTool({

@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import { CategorySchema, MAX_CATEGORY_NAME, updateCategory } from "../../runtime/domain/categories.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
+import { CategorySchema, MAX_CATEGORY_NAME, updateCategory } from "../_shared/domain/categories.js";
+import type { ToolContext } from "../_shared/domain/context.js";
 import { colorField, idField, nameField } from "./_label-fields.js";
 
 export default defineTool({

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { authenticate, issueToken } from "../../runtime/auth/tokens.js";
-import type { User } from "../../runtime/domain/context.js";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
@@ -10,6 +8,8 @@ import {
   insertUser,
   remindersOf,
 } from "../../test/support/task-fixtures.js";
+import { authenticate, issueToken } from "../_shared/auth/tokens.js";
+import type { User } from "../_shared/domain/context.js";
 import addTask from "./add_task.tool.js";
 import getSettings from "./get_settings.tool.js";
 import tool from "./update_settings.tool.js";

@@ -1,13 +1,13 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { MAX_MINUTES_BEFORE } from "../../runtime/domain/reminders.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { MAX_MINUTES_BEFORE } from "../_shared/domain/reminders.js";
 import {
   describeDefaultReminder,
   MAX_DISPLAY_NAME,
   SettingsSchema,
   updateSettings,
-} from "../../runtime/domain/settings.js";
+} from "../_shared/domain/settings.js";
 
 export default defineTool({
   name: "update_settings",

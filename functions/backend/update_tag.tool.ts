@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { MAX_TAG_NAME, TagSchema, updateTag } from "../../runtime/domain/tags.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { MAX_TAG_NAME, TagSchema, updateTag } from "../_shared/domain/tags.js";
 import { colorField, idField, nameField } from "./_label-fields.js";
 
 export default defineTool({

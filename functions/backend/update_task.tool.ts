@@ -1,7 +1,7 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../../runtime/domain/context.js";
-import { updateTask } from "../../runtime/domain/tasks-update.js";
+import type { ToolContext } from "../_shared/domain/context.js";
+import { updateTask } from "../_shared/domain/tasks-update.js";
 import { dueSuffix, TaskOutput, taskFields, taskIdField } from "./_task-fields.js";
 
 export default defineTool({

@@ -6,11 +6,11 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createFileMailer, createSmtpMailer, type Mailer, setMailer } from "../../runtime/mail/mailer.js";
 import { DropMessage, RetryLater } from "../../runtime/outcomes.js";
 import { useTestDb } from "../../test/support/db.js";
 import { freePort } from "../../test/support/ports.js";
 import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
+import { createFileMailer, createSmtpMailer, type Mailer, setMailer } from "../_shared/mail/mailer.js";
 import {
   handlerContext,
   inboxHas,

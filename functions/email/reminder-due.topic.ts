@@ -3,14 +3,14 @@
  * Effect: one reminder mail (SMTP_URL, else an .eml file in TASKBEAT_HOME/mail), then the reminder is `sent`.
  * Idempotency: the reminder's state, checked and changed under its row lock, and the inbox row
  * (consumer "email.reminder-due", event id). Temporary SMTP failure: RETRY; permanent (5xx): `failed`, DROP.
- * Deliveries in flight together share a transaction (runtime/mail/reminder-batcher.ts).
+ * Deliveries in flight together share a transaction (functions/_shared/mail/reminder-batcher.ts).
  */
 import { defineSubscription } from "../../runtime/define.js";
-import { getMailer } from "../../runtime/mail/mailer.js";
-import { ReminderBatcher } from "../../runtime/mail/reminder-batcher.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
 import { DropMessage, RetryLater } from "../../runtime/outcomes.js";
-import { REMINDER_DUE_TYPE, ReminderDueSchema } from "../../runtime/reminders/claim-event.js";
+import { getMailer } from "../_shared/mail/mailer.js";
+import { ReminderBatcher } from "../_shared/mail/reminder-batcher.js";
+import { REMINDER_DUE_TYPE, ReminderDueSchema } from "../_shared/reminders/claim-event.js";
 
 const batcher = new ReminderBatcher();
 

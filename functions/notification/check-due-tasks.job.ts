@@ -1,6 +1,6 @@
 /**
  * Trigger: job `check-due-tasks` (jobs/check-due-tasks.json, every 5 s; ticks can repeat and overlap),
- * and between ticks the claim alarm (runtime/reminders/claim-alarm.ts) at the next reminder's remind_at.
+ * and between ticks the claim alarm (functions/_shared/reminders/claim-alarm.ts) at the next reminder's remind_at.
  * Effects: due pending reminders → published, one taskbeat.reminder.due.v1 each on task-reminders via
  * the outbox (those of completed tasks → cancelled); reminders stuck in published for 10 minutes (no
  * mail went out) → a fresh event, or failed after 10 attempts; then a tick (not an alarm's claim) records
@@ -9,8 +9,8 @@
  */
 import type { Sql } from "postgres";
 import { defineJob, type JobContext } from "../../runtime/define.js";
-import { claimDueReminders } from "../../runtime/reminders/claim.js";
-import { ClaimAlarm, msUntilNextReminder } from "../../runtime/reminders/claim-alarm.js";
+import { claimDueReminders } from "../_shared/reminders/claim.js";
+import { ClaimAlarm, msUntilNextReminder } from "../_shared/reminders/claim-alarm.js";
 import { recordLastRun } from "./_last-run.js";
 
 // Below the 5 s schedule, so a tick has usually finished before the next one arrives.

@@ -9,25 +9,25 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "v
 import { loadConfig } from "../../runtime/config.js";
 import { DaprClient } from "../../runtime/dapr/client.js";
 import type { JobContext } from "../../runtime/define.js";
-import { type LocalSidecar, startSidecar } from "../../runtime/dev/sidecar.js";
+import { type LocalSidecar, startSidecar } from "../../runtime/dev-sidecar/sidecar.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { registerJobs } from "../../runtime/jobs/register.js";
 import { loadJobSpecs } from "../../runtime/jobs/spec.js";
 import { createLogger, type Logger, silentLogger } from "../../runtime/log.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
-import {
-  reminderEvents,
-  reminderStates,
-  seedReminders,
-  seedTasks,
-  seedUser,
-} from "../../runtime/reminders/claim-fixtures.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { serveGroups } from "../../runtime/server.js";
 import { useTestDb } from "../../test/support/db.js";
 import { type Served, serveApp } from "../../test/support/http.js";
 import { freePort } from "../../test/support/ports.js";
+import {
+  reminderEvents,
+  reminderStates,
+  seedReminders,
+  seedTasks,
+  seedUser,
+} from "../_shared/reminders/claim-fixtures.js";
 import { LAST_RUN_KEY, type LastRun, readLastRun, STATE_STORE } from "./_last-run.js";
 import { notificationReadiness, SCHEDULE_MS } from "./_readiness.js";
 import checkDueTasks from "./check-due-tasks.job.js";

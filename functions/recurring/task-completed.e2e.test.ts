@@ -6,19 +6,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createCloudEvent } from "../../runtime/cloudevent.js";
 import type { DaprClient } from "../../runtime/dapr/client.js";
-import type { LocalSidecar } from "../../runtime/dev/sidecar.js";
-import type { DomainContext } from "../../runtime/domain/context.js";
-import { addTask } from "../../runtime/domain/tasks.js";
-import { completeTask, uncompleteTask } from "../../runtime/domain/tasks-status.js";
+import type { LocalSidecar } from "../../runtime/dev-sidecar/sidecar.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
-import { CONSUMER } from "../../runtime/recurring/next-task.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
 import { contextFor, eventsFor, insertUser } from "../../test/support/task-fixtures.js";
+import type { DomainContext } from "../_shared/domain/context.js";
+import { addTask } from "../_shared/domain/tasks.js";
+import { completeTask, uncompleteTask } from "../_shared/domain/tasks-status.js";
+import { CONSUMER } from "../_shared/recurring/next-task.js";
 import { completionEvents, lastCompletion, seriesOf } from "./_fixtures.js";
 
 const db = useTestDb("recurring-e2e");

@@ -1,17 +1,17 @@
 import { describe, expect, inject, it } from "vitest";
-import { createCategory } from "../../runtime/domain/categories.js";
-import type { DomainContext } from "../../runtime/domain/context.js";
-import { zonedIso } from "../../runtime/domain/dates.js";
-import { cancelReminder, setReminder } from "../../runtime/domain/reminders.js";
-import { createTag } from "../../runtime/domain/tags.js";
-import { addTask, deleteTask, type NewTask } from "../../runtime/domain/tasks.js";
-import { completeTask, uncompleteTask } from "../../runtime/domain/tasks-status.js";
-import { updateTask } from "../../runtime/domain/tasks-update.js";
-import { CONSUMER } from "../../runtime/recurring/next-task.js";
 import { useTestDb } from "../../test/support/db.js";
 import { warmPool } from "../../test/support/label-fixtures.js";
 import { whileWaiting } from "../../test/support/locks.js";
 import { contextFor, eventsFor, insertUser, remindersOf } from "../../test/support/task-fixtures.js";
+import { createCategory } from "../_shared/domain/categories.js";
+import type { DomainContext } from "../_shared/domain/context.js";
+import { zonedIso } from "../_shared/domain/dates.js";
+import { cancelReminder, setReminder } from "../_shared/domain/reminders.js";
+import { createTag } from "../_shared/domain/tags.js";
+import { addTask, deleteTask, type NewTask } from "../_shared/domain/tasks.js";
+import { completeTask, uncompleteTask } from "../_shared/domain/tasks-status.js";
+import { updateTask } from "../_shared/domain/tasks-update.js";
+import { CONSUMER } from "../_shared/recurring/next-task.js";
 import {
   completionEvents,
   deliver,

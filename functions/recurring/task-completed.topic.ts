@@ -5,10 +5,10 @@
  * unique (series_id, due_at) key and "the series already has a later task" make a re-completion a no-op.
  */
 import { defineSubscription } from "../../runtime/define.js";
-import { TaskSchema } from "../../runtime/domain/task-view.js";
-import { TASK_EVENT } from "../../runtime/domain/tasks-events.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
-import { createNextOccurrence } from "../../runtime/recurring/next-task.js";
+import { TaskSchema } from "../_shared/domain/task-view.js";
+import { TASK_EVENT } from "../_shared/domain/tasks-events.js";
+import { createNextOccurrence } from "../_shared/recurring/next-task.js";
 
 export default defineSubscription({
   pubsub: PUBSUB,

@@ -3,16 +3,18 @@
  * imported only when it runs: `serve --group email` must not pay for the MCP SDK or the embedded database.
  */
 import { ConfigError } from "../config.js";
+import { commandLoaders } from "../generated/commands.gen.js";
 import { type Command, UsageError } from "./command.js";
 
 interface CommandEntry {
   /** One line for the command list. */
   summary: string;
   /** Each command's module (and the packages it needs) loads only when that command runs. */
-  load(): Promise<Command>;
+  load(): Promise<Command | undefined>;
 }
 
-const commands: Record<string, CommandEntry> = {
+/** The runtime's own commands (their names are in framework-commands.ts); the groups' setups add theirs. */
+const own: Record<string, CommandEntry> = {
   start: {
     summary: "run every function group, a local Dapr sidecar and a database in one process (no setup)",
     load: async () => (await import("./commands/start.js")).start,
@@ -20,10 +22,6 @@ const commands: Record<string, CommandEntry> = {
   serve: {
     summary: "run one function group behind a real daprd (what the container runs)",
     load: async () => (await import("./commands/serve.js")).serve,
-  },
-  users: {
-    summary: "create users and issue their API tokens",
-    load: async () => (await import("./commands/users.js")).users,
   },
   mcp: {
     summary: "serve the MCP tools over stdio, as the user of TASKBEAT_TOKEN",
@@ -43,6 +41,9 @@ const commands: Record<string, CommandEntry> = {
   },
 };
 
+// The generator refuses a setup command named like one of the runtime's, so neither shadows the other.
+const commands: Record<string, CommandEntry> = { ...own, ...commandLoaders };
+
 const usage = `taskbeat — event-driven tasks for AI assistants, as function handlers behind a Dapr sidecar
 
 Usage: taskbeat <command> [options]
@@ -60,12 +61,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return name === undefined ? 2 : 0;
   }
-  const entry = commands[name];
-  if (!entry) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  const command = await entry?.load();
+  if (!command) {
     process.stderr.write(`taskbeat: unknown command "${name}"\n\n${usage}\n`);
     return 2;
   }
-  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     process.stdout.write(`${command.help}\n`);
     return 0;

@@ -1,5 +1,5 @@
 /**
- * The client against the local sidecar (runtime/dev/sidecar.ts) over real HTTP on loopback: what
+ * The client against the local sidecar (runtime/dev-sidecar/sidecar.ts) over real HTTP on loopback: what
  * reaches the "broker", jobs, state concurrency, secrets, the API token, start-up waiting and faults.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../test/support/ports.js";
 import { createCloudEvent } from "../cloudevent.js";
-import { type LocalSidecar, startSidecar } from "../dev/sidecar.js";
+import { type LocalSidecar, startSidecar } from "../dev-sidecar/sidecar.js";
 import { registerJobs } from "../jobs/register.js";
 import { loadJobSpecs } from "../jobs/spec.js";
 import { silentLogger } from "../log.js";

@@ -2,6 +2,7 @@
  * The unit rules that span files. Each is a name that must be unique in what Dapr or an MCP client sees, so the
  * second file to claim it is the one reported, naming the first.
  */
+import { FRAMEWORK_COMMANDS } from "../cli/framework-commands.js";
 import type { ScannedUnit } from "./units.js";
 
 /** One subscription per (pubsub, topic) per group; unique job, tool and Subscription names. */
@@ -37,6 +38,26 @@ export function crossCheckUnits(units: readonly ScannedUnit[]): string[] {
           `job "${scanned.name}" is already defined in ${first}; job names must be unique across groups ` +
           "(jobs/<name>.json names one job, and the local all-groups app serves every job)",
       );
+    } else if (scanned.kind === "setup") {
+      if (scanned.unit.mcp !== undefined) {
+        claim(
+          "mcp",
+          scanned.file,
+          (first) => `${first} already sets up MCP (authentication and tool context); keep one mcp setup`,
+        );
+      }
+      for (const command of Object.keys(scanned.unit.commands ?? {})) {
+        if (FRAMEWORK_COMMANDS.includes(command)) {
+          problems.push(
+            `${scanned.file}: command "${command}" is one of taskbeat's own; choose another name`,
+          );
+        }
+        claim(
+          `command\0${command}`,
+          scanned.file,
+          (first) => `command "${command}" is already defined in ${first}`,
+        );
+      }
     } else {
       claim(
         `tool\0${scanned.name}`,

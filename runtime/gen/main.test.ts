@@ -24,6 +24,7 @@ async function gen(root: string, check: boolean, options: Partial<GeneratorOptio
 }
 
 const ALL_OUTPUTS = [
+  "runtime/generated/commands.gen.ts",
   "runtime/generated/groups.gen.ts",
   "runtime/generated/groups/alpha.gen.ts",
   "runtime/generated/groups/beta.gen.ts",
@@ -92,7 +93,9 @@ describe("runGenerator", () => {
       path.join(root, "functions/alpha/get_task.tool.ts"),
     );
     const check = await gen(root, true);
+    // commands.gen.ts lists the groups that serve tools.
     expect(check.changed).toEqual([
+      "runtime/generated/commands.gen.ts",
       "runtime/generated/groups/alpha.gen.ts",
       "runtime/generated/groups/beta.gen.ts",
     ]);

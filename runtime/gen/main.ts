@@ -11,6 +11,7 @@ import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { GeneratorError } from "./errors.js";
 import { checkJobData, crossCheckJobs, loadGenJobSpecs } from "./jobs.js";
+import { COMMANDS_PATH, renderCommands } from "./render-commands.js";
 import { renderGroupModules } from "./render-group.js";
 import { GROUP_LOADERS_PATH, renderGroupLoaders } from "./render-loaders.js";
 import { REGISTRY_PATH, renderRegistry } from "./render-registry.js";
@@ -46,6 +47,7 @@ export function generateOutputs(units: readonly ScannedUnit[]): GeneratedFile[] 
   const modules = [
     { path: REGISTRY_PATH, content: renderRegistry(units) },
     { path: GROUP_LOADERS_PATH, content: renderGroupLoaders(units) },
+    { path: COMMANDS_PATH, content: renderCommands(units) },
     ...renderGroupModules(units),
   ].sort((a, b) => byCodePoint(a.path, b.path));
   return [...modules, ...renderSubscriptions(units)];

@@ -14,7 +14,7 @@ import { byCodePoint, type GeneratedFile, groupsOf, type ScannedUnit, unitsOf } 
 /** Where the group modules are written, relative to the project root. */
 export const GROUPS_DIR = "runtime/generated/groups";
 
-const KIND_SUFFIX = { subscription: "Topic", job: "Job", tool: "Tool" } as const;
+const KIND_SUFFIX = { subscription: "Topic", job: "Job", tool: "Tool", setup: "Setup" } as const;
 
 /** `email` → `runtime/generated/groups/email.gen.ts`; group names are kebab-case, so always a plain file name. */
 export function groupModulePath(group: string): string {
@@ -46,8 +46,11 @@ export function renderGroupModule(units: readonly ScannedUnit[], group: string):
     ["subscription", "subscriptions"],
     ["job", "jobs"],
     ["tool", "tools"],
+    ["setup", "setups"],
   ] as const) {
     const ofKind = unitsOf(members, group, kind);
+    // `setups` is optional: a group without setup files renders as before.
+    if (ofKind.length === 0 && kind === "setup") continue;
     if (ofKind.length === 0) {
       body.push(`  ${field}: [],`);
       continue;

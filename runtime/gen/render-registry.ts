@@ -37,6 +37,8 @@ export function buildRegistry(units: readonly ScannedUnit[]): Registry {
       jobs: unitsOf(units, group, "job").map(({ name, unit }) => ({ name, unit })),
       tools: unitsOf(units, group, "tool").map(({ name, unit }) => ({ name, unit })),
     };
+    const setups = unitsOf(units, group, "setup").map(({ name, unit }) => ({ name, unit }));
+    if (setups.length > 0) registry[group] = { ...registry[group], setups };
   }
   return registry;
 }

@@ -3,13 +3,13 @@
  * out to be (`ScannedUnit`), a file it writes (`GeneratedFile`), and the one ordering every step uses, so the
  * output is the same on every machine.
  */
-import type { JobDefinition, SubscriptionDefinition, ToolDefinition } from "../define.js";
+import type { JobDefinition, SetupDefinition, SubscriptionDefinition, ToolDefinition } from "../define.js";
 
 /** The suffix of a unit file: `<name>.<kind>.ts`. */
-export type UnitFileKind = "topic" | "job" | "tool";
+export type UnitFileKind = "topic" | "job" | "tool" | "setup";
 
 /** Matches a unit file name and captures its kind. */
-export const UNIT_FILE = /\.(topic|job|tool)\.ts$/;
+export const UNIT_FILE = /\.(topic|job|tool|setup)\.ts$/;
 
 interface ScannedBase {
   /** The function group: the folder under `functions/`, a Dapr app-id. */
@@ -23,7 +23,8 @@ interface ScannedBase {
 export type ScannedUnit =
   | (ScannedBase & { kind: "subscription"; route: string; unit: SubscriptionDefinition })
   | (ScannedBase & { kind: "job"; unit: JobDefinition })
-  | (ScannedBase & { kind: "tool"; unit: ToolDefinition });
+  | (ScannedBase & { kind: "tool"; unit: ToolDefinition })
+  | (ScannedBase & { kind: "setup"; unit: SetupDefinition });
 
 export type UnitOfKind<K extends ScannedUnit["kind"]> = Extract<ScannedUnit, { kind: K }>;
 

@@ -3,7 +3,7 @@
  * named (`runtime/names.ts`), and whether its default export is the unit its suffix promises. Rules that span
  * files are in `cross-check.ts`.
  */
-import type { SubscriptionDefinition } from "../define.js";
+import type { SetupDefinition, SubscriptionDefinition } from "../define.js";
 import { isUnit } from "../define.js";
 import { GROUP_NAME, KEBAB_CASE, SNAKE_CASE } from "../names.js";
 import { subscriptionRoute } from "../registry.js";
@@ -17,8 +17,13 @@ const MAX_TOOL_NAME = 64;
 const MAX_OBJECT_NAME = 253;
 const INT32_MAX = 2_147_483_647;
 
-const KIND_OF_SUFFIX = { topic: "subscription", job: "job", tool: "tool" } as const;
-const HELPER_OF_KIND = { subscription: "defineSubscription", job: "defineJob", tool: "defineTool" } as const;
+const KIND_OF_SUFFIX = { topic: "subscription", job: "job", tool: "tool", setup: "setup" } as const;
+const HELPER_OF_KIND = {
+  subscription: "defineSubscription",
+  job: "defineJob",
+  tool: "defineTool",
+  setup: "defineSetup",
+} as const;
 
 /**
  * Checks already-imported unit modules against the conventions and returns them as scanned units, sorted by path.
@@ -42,7 +47,7 @@ function checkModule(loaded: LoadedModule, report: (message: string) => void): S
   const fileName = segments.at(-1) ?? "";
   const match = UNIT_FILE.exec(fileName);
   if (!match) {
-    report("not a unit file (expected <name>.topic.ts, <name>.job.ts or <name>.tool.ts)");
+    report("not a unit file (expected <name>.topic.ts, <name>.job.ts, <name>.tool.ts or <name>.setup.ts)");
     return undefined;
   }
   const suffix = match[1] as UnitFileKind;
@@ -77,6 +82,12 @@ function checkModule(loaded: LoadedModule, report: (message: string) => void): S
         `a ${expectedKind} (${HELPER_OF_KIND[expectedKind]}); rename the file or change the helper`,
     );
     return undefined;
+  }
+  if (exported.kind === "setup") {
+    checkSetup(exported, fail);
+    return failures > 0
+      ? undefined
+      : { kind: "setup", group, name, file: `functions/${loaded.path}`, unit: exported };
   }
   if (typeof exported.handle !== "function") fail("handle must be a function");
 
@@ -168,6 +179,27 @@ function checkSubscription(unit: SubscriptionDefinition, fail: (message: string)
     }
     if (!Number.isInteger(maxAwaitMs) || maxAwaitMs < 0 || maxAwaitMs > INT32_MAX) {
       fail(`bulk.maxAwaitMs must be an integer from 0 to ${INT32_MAX} (got ${String(maxAwaitMs)})`);
+    }
+  }
+}
+
+function checkSetup(unit: SetupDefinition, fail: (message: string) => void): void {
+  for (const hook of ["readiness", "start", "banner", "routes"] as const) {
+    if (unit[hook] !== undefined && typeof unit[hook] !== "function") fail(`${hook} must be a function`);
+  }
+  for (const [name, command] of Object.entries(unit.commands ?? {})) {
+    if (!KEBAB_CASE.test(name)) fail(`command name "${name}" must be kebab-case`);
+    if (
+      typeof command?.run !== "function" ||
+      !isNonEmptyString(command.summary) ||
+      !isNonEmptyString(command.help)
+    ) {
+      fail(`command "${name}" needs run(argv), a one-line summary and its help text`);
+    }
+  }
+  if (unit.mcp !== undefined) {
+    for (const hook of ["authenticate", "context", "describe"] as const) {
+      if (typeof unit.mcp[hook] !== "function") fail(`mcp.${hook} must be a function`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Sql } from "postgres";
 import { describe, expect, it } from "vitest";
+import { fakeMcpSetup } from "../../test/support/fake-mcp-setup.js";
 import { silentLogger } from "../log.js";
 import { checkHostAndOrigin, DEFAULT_ALLOWED_HOSTS, hostMatcher, mountMcp } from "./http.js";
 
@@ -10,7 +11,7 @@ describe("mountMcp authentication", () => {
     throw new Error("the database must not be asked");
   }) as unknown as Sql;
   const app = new Hono();
-  mountMcp(app, { sql, log: silentLogger, tools: [] });
+  mountMcp(app, { sql, log: silentLogger, tools: [], setup: fakeMcpSetup() });
   const post = (authorization?: string) =>
     app.request("http://localhost/mcp", {
       method: "POST",

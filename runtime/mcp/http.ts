@@ -8,8 +8,7 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Context, Hono } from "hono";
 import type { Sql } from "postgres";
-import { authenticate } from "../auth/tokens.js";
-import type { ToolContext } from "../domain/context.js";
+import type { McpSetup } from "../define.js";
 import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
 import type { Lifecycle } from "../router/lifecycle.js";
@@ -24,6 +23,8 @@ export interface MountMcpOptions {
   sql: Sql;
   log: Logger;
   tools: readonly RegisteredTool[];
+  /** The application's authentication and tool context. */
+  setup: McpSetup;
   /**
    * Host names (any port) that may appear in `Host` and in a present `Origin`; `*.example.com`
    * matches subdomains, `*` disables the check (only behind a proxy that enforces its own).
@@ -42,27 +43,31 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
   compileTools(options.tools);
   const allowed = hostMatcher(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
   const log = options.log.child({ component: "mcp" });
+  const { setup } = options;
+  const unauthorized = (c: Context, failure: AuthFailure) => refuse(c, failure, setup.tokenHelp);
 
   const serve = async (c: Context) => {
     const header = c.req.header("authorization")?.trim() ?? "";
     if (header === "") return unauthorized(c, "missing");
     const token = /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
     if (token === undefined) return unauthorized(c, "invalid_request");
-    const user = await authenticate(options.sql, token);
-    if (!user) return unauthorized(c, "invalid_token");
+    const principal = await setup.authenticate(options.sql, token);
+    if (principal === undefined) return unauthorized(c, "invalid_token");
     // Stateless: there is no server-initiated stream to GET and no session to DELETE.
     if (c.req.method !== "POST") {
       c.header("Allow", "POST");
       const message = "This MCP endpoint is stateless: POST only.";
       return c.json({ error: "method_not_allowed", message }, 405);
     }
-    const ctx: ToolContext = {
-      sql: options.sql,
-      user,
-      log: log.child({ user: user.id }),
-      onEventsCommitted: options.onEventsCommitted,
-    };
-    const server = createMcpServer(options.tools, () => ctx);
+    const ctx = setup.context(
+      {
+        sql: options.sql,
+        log: log.child({ user: setup.describe(principal) }),
+        ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
+      },
+      principal,
+    ) as { log: Logger };
+    const server = createMcpServer(options.tools, setup, ctx);
     server.onerror = (error) => ctx.log.warn("mcp protocol error", { error });
     // JSON responses: every answer is complete when the request ends, so nothing is streamed.
     const transport = new WebStandardStreamableHTTPServerTransport({
@@ -94,23 +99,23 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
 
 type AuthFailure = "missing" | "invalid_request" | "invalid_token";
 
-const AUTH_MESSAGES: Record<AuthFailure, string> = {
-  missing: "Send `Authorization: Bearer <token>`; `taskbeat users create --email <email>` prints one.",
-  invalid_request: "The Authorization header must be `Bearer <token>`, with the token taskbeat printed.",
-  invalid_token:
-    "The bearer token is unknown or revoked; issue a new one with `taskbeat users token <email>`.",
-};
+const authMessage = (failure: AuthFailure, help: McpSetup["tokenHelp"]): string =>
+  failure === "missing"
+    ? `Send \`Authorization: Bearer <token>\`; ${help.missing}`
+    : failure === "invalid_request"
+      ? "The Authorization header must be `Bearer <token>`."
+      : `The bearer token is unknown or revoked; ${help.invalid}`;
 
 /**
  * RFC 6750 §3: no error code when no credentials were sent, invalid_request for a header that is not
  * `Bearer <token>` (Basic, a bare token…), invalid_token for a token we do not know. §3.1 suggests 400
  * for invalid_request; 401 is what makes an MCP client ask for credentials rather than give up.
  */
-function unauthorized(c: Context, failure: AuthFailure) {
+function refuse(c: Context, failure: AuthFailure, help: McpSetup["tokenHelp"]) {
   const error = failure === "missing" ? "" : `, error="${failure}"`;
   c.header("WWW-Authenticate", `Bearer realm="taskbeat"${error}`);
   const code = failure === "missing" ? "unauthorized" : failure;
-  return c.json({ error: code, message: AUTH_MESSAGES[failure] }, 401);
+  return c.json({ error: code, message: authMessage(failure, help) }, 401);
 }
 
 type HostMatcher = (hostname: string) => boolean;

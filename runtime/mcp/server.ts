@@ -1,9 +1,9 @@
 /**
- * The MCP server: the registry's tools, the `task://{id}` resource template and the `daily_review`
- * prompt, on the SDK's low-level `Server` (its high-level `McpServer` only takes Zod schemas). The
- * transports build one per request (HTTP) or per process (stdio); the user is fixed by then.
+ * The MCP server: the registry's tools, plus whatever resources and prompts the application's MCP setup
+ * adds, on the SDK's low-level `Server` (its high-level `McpServer` only takes Zod schemas). The
+ * transports build one per request (HTTP) or per process (stdio); the caller is fixed by then.
  *
- * Failures are results the assistant can act on: a `DomainError` keeps its code and sentence, bad
+ * Failures are results the assistant can act on: a `ToolError` keeps its code and sentence, bad
  * arguments are VALIDATION_ERROR naming the field, anything else is INTERNAL_ERROR with a generic
  * sentence and the details only in the log (never SQL or a stack trace in an answer).
  */
@@ -20,16 +20,17 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/index.js";
-import type { ToolContext } from "../domain/context.js";
-import { DomainError } from "../domain/errors.js";
+import type { McpSetup } from "../define.js";
+import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
-import { registerDailyReview } from "./prompts.js";
-import { registerTaskResource } from "./resources.js";
 import { type CompiledTool, check, compileTools, unknownArguments } from "./schema.js";
+import { ToolError } from "./tool-error.js";
 
 export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-/** The context of one request: who is calling, and with which database. */
-export type McpContextFactory = (extra: McpRequestExtra) => ToolContext;
+/** What every tool context has, whatever the application adds: a logger for the call. */
+interface LoggingContext {
+  log: Logger;
+}
 
 /**
  * Where an error result carries its code for programs. Not in `structuredContent`: the SDK's own
@@ -43,10 +44,6 @@ export interface ToolErrorInfo {
   code: string;
   message: string;
 }
-
-const INSTRUCTIONS = `taskbeat keeps the signed-in person's tasks, categories, tags and reminders.
-Dates are ISO 8601; a date without a time means the end of that day in the person's time zone.
-Failed calls answer isError with a code first ("TASK_NOT_FOUND: …") and a sentence you can repeat.`;
 
 /**
  * The SDK's Server checks elicitation answers against JSON Schema and, unless given a validator, builds
@@ -62,30 +59,37 @@ const sharedValidator: jsonSchemaValidator = {
   },
 };
 
-export function createMcpServer(tools: readonly RegisteredTool[], ctxFactory: McpContextFactory): Server {
+/** One caller's server: the tools, and the setup's resources and prompts, all with that caller's context. */
+export function createMcpServer(
+  tools: readonly RegisteredTool[],
+  setup: McpSetup,
+  ctx: LoggingContext,
+): Server {
   const catalog = compileTools(tools);
   const server = new Server(
-    { name: "taskbeat", version: "0.1.0" },
+    { name: setup.serverName, version: SERVER_VERSION },
     {
-      capabilities: { tools: {}, resources: {}, prompts: {} },
-      instructions: INSTRUCTIONS,
+      capabilities: { tools: {}, ...(setup.extend ? { resources: {}, prompts: {} } : {}) },
+      ...(setup.instructions ? { instructions: setup.instructions } : {}),
       jsonSchemaValidator: sharedValidator,
     },
   );
   const listing = { tools: [...catalog.values()].map((tool) => tool.listing) };
   server.setRequestHandler(ListToolsRequestSchema, () => listing);
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const tool = catalog.get(request.params.name);
     // An unknown tool is a protocol error (-32602), as the MCP spec asks, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    return callTool(tool, request.params.arguments ?? {}, ctxFactory(extra));
+    return callTool(tool, request.params.arguments ?? {}, ctx);
   });
-  registerTaskResource(server, ctxFactory);
-  registerDailyReview(server, ctxFactory);
+  setup.extend?.(server, () => ctx);
   return server;
 }
 
-async function callTool(tool: CompiledTool, args: unknown, ctx: ToolContext): Promise<CallToolResult> {
+/** The package version clients see in `initialize`. */
+const SERVER_VERSION = "0.1.0";
+
+async function callTool(tool: CompiledTool, args: unknown, ctx: LoggingContext): Promise<CallToolResult> {
   const { unit } = tool;
   const log = ctx.log.child({ tool: unit.name });
   const startedAt = performance.now();
@@ -107,7 +111,7 @@ async function callTool(tool: CompiledTool, args: unknown, ctx: ToolContext): Pr
     log.debug("tool call", { outcome: "ok", ms: Math.round(performance.now() - startedAt) });
     return { content: [{ type: "text", text: unit.summarize(structuredContent) }], structuredContent };
   } catch (error) {
-    if (error instanceof DomainError) {
+    if (error instanceof ToolError) {
       log.debug("tool call", { outcome: error.code, ms: Math.round(performance.now() - startedAt) });
       return toolError(error.code, error.message);
     }

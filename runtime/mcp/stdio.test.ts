@@ -3,16 +3,18 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Sql } from "postgres";
 import * as v from "valibot";
-import { beforeAll, describe, expect, it } from "vitest";
-import { useTestDb } from "../../test/support/db.js";
-import { createUser, issueToken } from "../auth/tokens.js";
+import { describe, expect, it } from "vitest";
+import { type FakeContext, fakeMcpSetup } from "../../test/support/fake-mcp-setup.js";
 import { defineTool } from "../define.js";
-import type { ToolContext } from "../domain/context.js";
 import { silentLogger } from "../log.js";
 import { runMcpStdio } from "./stdio.js";
 
-const db = useTestDb("mcp-stdio");
+// The fake setup never asks the database; the transport must not either.
+const db = { sql: {} as Sql };
+const token = `tb_${"s".repeat(43)}`;
+const setup = fakeMcpSetup({ [token]: "stdio@example.com" });
 
 const whoami = defineTool({
   name: "whoami",
@@ -20,7 +22,7 @@ const whoami = defineTool({
   input: v.object({}),
   output: v.object({ email: v.string() }),
   annotations: { readOnlyHint: true },
-  handle: (_input, ctx: ToolContext) => ({ email: ctx.user.email }),
+  handle: (_input, ctx: FakeContext) => ({ email: ctx.caller.email }),
   summarize: (output) => `You are ${output.email}.`,
 });
 const tools = [{ name: "whoami", unit: whoami }];
@@ -65,16 +67,10 @@ function pipes() {
   return { stdin, stdout, stderr, written, errors: () => errors };
 }
 
-let token: string;
-beforeAll(async () => {
-  const user = await createUser(db.sql, { email: "stdio@example.com" });
-  token = await issueToken(db.sql, user.id);
-});
-
 describe("runMcpStdio", () => {
   it("serves the token's user until the client closes stdin, with only protocol on stdout", async () => {
     const io = pipes();
-    const exit = runMcpStdio({ sql: db.sql, log: silentLogger, tools, token, ...io });
+    const exit = runMcpStdio({ sql: db.sql, log: silentLogger, tools, setup, token, ...io });
     const client = new Client({ name: "stdio-test", version: "0.0.0" });
     await client.connect(new PipeTransport(io.stdout, io.stdin));
     const result = await client.callTool({ name: "whoami" });
@@ -93,6 +89,7 @@ describe("runMcpStdio", () => {
       sql: db.sql,
       log: silentLogger,
       tools,
+      setup,
       token,
       signal: controller.signal,
       ...io,
@@ -106,10 +103,10 @@ describe("runMcpStdio", () => {
   it.each([
     ["no token", undefined, "TASKBEAT_TOKEN is not set"],
     ["an empty token", "  ", "TASKBEAT_TOKEN is not set"],
-    ["a bad token", `tb_${"z".repeat(43)}`, "TASKBEAT_TOKEN is not a valid token"],
+    ["a bad token", `tb_${"z".repeat(43)}`, "TASKBEAT_TOKEN is unknown or revoked"],
   ])("exits 1 with a message on stderr given %s, serving nothing", async (_case, bad, message) => {
     const io = pipes();
-    expect(await runMcpStdio({ sql: db.sql, log: silentLogger, tools, token: bad, ...io })).toBe(1);
+    expect(await runMcpStdio({ sql: db.sql, log: silentLogger, tools, setup, token: bad, ...io })).toBe(1);
     expect(io.errors()).toContain(`taskbeat mcp: ${message}`);
     expect(io.written).toEqual([]);
   });

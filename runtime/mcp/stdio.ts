@@ -6,8 +6,7 @@
 import type { Readable, Writable } from "node:stream";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Sql } from "postgres";
-import { authenticate } from "../auth/tokens.js";
-import type { ToolContext } from "../domain/context.js";
+import type { McpSetup } from "../define.js";
 import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
 import { createMcpServer } from "./server.js";
@@ -16,6 +15,8 @@ export interface McpStdioOptions {
   sql: Sql;
   log: Logger;
   tools: readonly RegisteredTool[];
+  /** The application's authentication and tool context. */
+  setup: McpSetup;
   /** The value of `TASKBEAT_TOKEN`. */
   token: string | undefined;
   onEventsCommitted?: () => void;
@@ -32,30 +33,33 @@ export async function runMcpStdio(options: McpStdioOptions): Promise<number> {
   const stderr = options.stderr ?? process.stderr;
   const token = options.token?.trim();
   if (!token) {
-    stderr.write(
-      "taskbeat mcp: TASKBEAT_TOKEN is not set. Create a user and token with " +
-        "`taskbeat users create --email <email>` (or `taskbeat users token <email>`) and set it.\n",
-    );
+    stderr.write(`taskbeat mcp: TASKBEAT_TOKEN is not set; ${options.setup.tokenHelp.missing}\n`);
     return 1;
   }
-  const user = await authenticate(options.sql, token);
-  if (!user) {
-    stderr.write(
-      "taskbeat mcp: TASKBEAT_TOKEN is not a valid token (unknown or revoked). " +
-        "Issue a new one with `taskbeat users token <email>`.\n",
-    );
+  const { setup } = options;
+  const principal = await setup.authenticate(options.sql, token);
+  if (principal === undefined) {
+    stderr.write(`taskbeat mcp: TASKBEAT_TOKEN is unknown or revoked; ${setup.tokenHelp.invalid}\n`);
     return 1;
   }
-  const log = options.log.child({ component: "mcp", transport: "stdio", user: user.id });
-  const ctx: ToolContext = { sql: options.sql, user, log, onEventsCommitted: options.onEventsCommitted };
-  const server = createMcpServer(options.tools, () => ctx);
+  const caller = setup.describe(principal);
+  const log = options.log.child({ component: "mcp", transport: "stdio", user: caller });
+  const ctx = setup.context(
+    {
+      sql: options.sql,
+      log,
+      ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
+    },
+    principal,
+  ) as { log: Logger };
+  const server = createMcpServer(options.tools, setup, ctx);
   server.onerror = (error) => log.warn("mcp protocol error", { error });
   const stdin = options.stdin ?? process.stdin;
   const closed = new Promise<void>((resolve) => {
     server.onclose = resolve;
   });
   await server.connect(new StdioServerTransport(stdin, options.stdout ?? process.stdout));
-  log.info("serving MCP over stdio", { email: user.email });
+  log.info("serving MCP over stdio", { caller });
   // The SDK's transport does not notice the end of stdin; the client closing it means "done".
   const stop = () => void server.close();
   stdin.once("end", stop);

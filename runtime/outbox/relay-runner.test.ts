@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import { DaprClient } from "../dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../dev/sidecar.js";
+import { type LocalSidecar, startSidecar } from "../dev-sidecar/sidecar.js";
 import { silentLogger } from "../log.js";
 import { enqueueEvents } from "./enqueue.js";
 import { Relay } from "./relay-runner.js";

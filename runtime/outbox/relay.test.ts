@@ -6,7 +6,7 @@ import postgres from "postgres";
 import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import { DaprClient } from "../dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../dev/sidecar.js";
+import { type LocalSidecar, startSidecar } from "../dev-sidecar/sidecar.js";
 import { createLogger, silentLogger } from "../log.js";
 import { enqueueEvents } from "./enqueue.js";
 import { relayOutbox } from "./relay.js";

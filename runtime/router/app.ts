@@ -6,11 +6,11 @@
 import { type Context, Hono } from "hono";
 import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
-import type { BaseContext, SubscriptionDefinition } from "../define.js";
+import type { BaseContext, SetupContext, SubscriptionDefinition } from "../define.js";
 import { parseJsonOr } from "../json.js";
 import type { Logger } from "../log.js";
 import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
-import type { RegisteredJob, Registry } from "../registry.js";
+import { type RegisteredJob, type Registry, setupsOf } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
 import { daprTokenGuard } from "./auth.js";
 import {
@@ -42,6 +42,8 @@ export interface AppOptions {
   mcpAllowedHosts?: readonly string[];
   /** Called after a tool's transaction committed outbox events (kicks the relay). */
   onEventsCommitted?: () => void;
+  /** What the groups' setups get (their `routes` hook mounts user-facing routes with it). */
+  setupContext?: SetupContext;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -67,12 +69,16 @@ export function createApp(options: AppOptions): Hono {
   // The MCP SDK is the heaviest import (~0.3 s and ~25 MB at start): only a group serving tools loads it,
   // and the import starts now, alongside the rest of start-up; a request that comes first waits for it.
   if (tools.length > 0) {
+    const setup = setupsOf(registry, groups).find((candidate) => candidate.mcp)?.mcp;
+    if (!setup)
+      throw new Error("these groups serve MCP tools but no <name>.setup.ts defines mcp (authentication)");
     const mcp = import("../mcp/http.js").then(({ mountMcp }) => {
       const mcpApp = new Hono();
       mountMcp(mcpApp, {
         sql: options.sql,
         log,
         tools,
+        setup,
         lifecycle,
         ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
         ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
@@ -81,6 +87,8 @@ export function createApp(options: AppOptions): Hono {
     });
     app.all("/mcp", async (c) => (await mcp).fetch(c.req.raw, c.env));
   }
+  const { setupContext } = options;
+  if (setupContext) for (const setup of setupsOf(registry, groups)) setup.routes?.(app, setupContext);
   // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
   const daprRoute = daprTokenGuard(options.appApiToken);
 

@@ -1,5 +1,5 @@
 /**
- * The time formats daprd accepts, re-implemented so the local sidecar (runtime/dev) and the job spec check
+ * The time formats daprd accepts, re-implemented so the local sidecar (runtime/dev-sidecar) and the job spec check
  * (runtime/jobs/spec.ts) reject exactly what daprd rejects:
  * Go durations (`time.ParseDuration`: job `@every`, dueTime, ttl, publish `ttl` metadata), RFC3339
  * instants, ISO 8601 durations (`kit/time.ParseISO8601Duration`) and protobuf JSON durations

@@ -6,12 +6,12 @@
  */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { reminderMessageId } from "../../functions/_shared/mail/compose.js";
+import { seedReminders, seedTasks, seedUser } from "../../functions/_shared/reminders/claim-fixtures.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
-import { reminderMessageId } from "../../runtime/mail/compose.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { Relay } from "../../runtime/outbox/relay-runner.js";
-import { seedReminders, seedTasks, seedUser } from "../../runtime/reminders/claim-fixtures.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { useTestDb } from "../support/db.js";

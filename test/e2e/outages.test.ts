@@ -4,11 +4,11 @@
  * once to its dead-letter topic and never retried.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { TASK_EVENT } from "../../functions/_shared/domain/tasks-events.js";
+import { reminderMessageId } from "../../functions/_shared/mail/compose.js";
+import { REMINDER_DUE_TYPE } from "../../functions/_shared/reminders/claim-event.js";
 import { createCloudEvent } from "../../runtime/cloudevent.js";
-import { TASK_EVENT } from "../../runtime/domain/tasks-events.js";
-import { reminderMessageId } from "../../runtime/mail/compose.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
-import { REMINDER_DUE_TYPE } from "../../runtime/reminders/claim-event.js";
 import { useTestDb } from "../support/db.js";
 import {
   type Assistant,

@@ -5,7 +5,7 @@
  * gives every effect exactly once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { reminderMessageId } from "../../runtime/mail/compose.js";
+import { reminderMessageId } from "../../functions/_shared/mail/compose.js";
 import { useTestDb } from "../support/db.js";
 import { parseMail } from "../support/smtp.js";
 import {

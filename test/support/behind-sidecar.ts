@@ -5,7 +5,7 @@
  */
 import type { Hono } from "hono";
 import { DaprClient } from "../../runtime/dapr/client.js";
-import { type LocalSidecar, startSidecar } from "../../runtime/dev/sidecar.js";
+import { type LocalSidecar, startSidecar } from "../../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../../runtime/log.js";
 import { type Served, serveApp } from "./http.js";
 

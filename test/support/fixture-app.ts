@@ -1,12 +1,12 @@
 /**
- * Test support for the local sidecar (`runtime/dev`): a tiny app on loopback that serves `/dapr/subscribe`,
+ * Test support for the local sidecar (`runtime/dev-sidecar`): a tiny app on loopback that serves `/dapr/subscribe`,
  * records every request the sidecar makes, and answers as the test decides. Waiting is event-driven
  * (`waitFor`), so tests never sleep for longer than the behaviour takes.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type LocalSidecar, type SidecarOptions, startSidecar } from "../../runtime/dev/sidecar.js";
+import { type LocalSidecar, type SidecarOptions, startSidecar } from "../../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../../runtime/log.js";
 
 export interface Received {

@@ -8,8 +8,8 @@ import type { JsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Sql } from "postgres";
+import type { ToolContext, User } from "../../functions/_shared/domain/context.js";
 import type { ToolDefinition } from "../../runtime/define.js";
-import type { ToolContext, User } from "../../runtime/domain/context.js";
 import { silentLogger } from "../../runtime/log.js";
 import { compileTools } from "../../runtime/mcp/schema.js";
 

@@ -5,7 +5,7 @@
  */
 import type { Sql } from "postgres";
 import { expect } from "vitest";
-import { DomainError } from "../../runtime/domain/errors.js";
+import { DomainError } from "../../functions/_shared/domain/errors.js";
 
 export { call, contextFor, insertUser, type OutboxRow, outboxEvents } from "./label-fixtures.js";
 

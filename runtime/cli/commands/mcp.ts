@@ -1,6 +1,8 @@
 import { loadConfig } from "../../config.js";
 import { createDaprClient } from "../../dapr/client.js";
 import { migrate } from "../../db/migrate.js";
+import type { McpSetup } from "../../define.js";
+import { toolGroups } from "../../generated/commands.gen.js";
 import { groupLoaders } from "../../generated/groups.gen.js";
 import { createLogger } from "../../log.js";
 import { runMcpStdio } from "../../mcp/stdio.js";
@@ -9,10 +11,14 @@ import { findGroupLoader, type RegisteredTool } from "../../registry.js";
 import { type Command, parseOptions } from "../command.js";
 import { connectDatabase } from "../database.js";
 
-/** The MCP tools are the backend group's; the other groups' handlers (and their packages) are not loaded. */
-async function loadTools(): Promise<readonly RegisteredTool[]> {
-  const backend = await findGroupLoader(groupLoaders, "backend")?.();
-  return backend?.tools ?? [];
+/** The groups that serve tools, and no other (their handlers and packages are not loaded). */
+async function loadTools(): Promise<{ tools: readonly RegisteredTool[]; setup: McpSetup }> {
+  const groups = await Promise.all(toolGroups.map((group) => findGroupLoader(groupLoaders, group)?.()));
+  const tools = groups.flatMap((group) => group?.tools ?? []);
+  const setup = groups.flatMap((group) => group?.setups ?? []).find((s) => s.unit.mcp)?.unit.mcp;
+  if (!setup)
+    throw new Error("no <name>.setup.ts defines mcp (authentication), so there is nothing to serve");
+  return { tools, setup };
 }
 
 export const mcp: Command = {
@@ -32,7 +38,7 @@ DAPR_HTTP_PORT, DAPR_API_TOKEN, LOG_LEVEL`,
     parseOptions(argv, {});
     const config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL });
-    const tools = await loadTools();
+    const { tools, setup } = await loadTools();
     const db = await connectDatabase(config, log);
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -46,6 +52,7 @@ DAPR_HTTP_PORT, DAPR_API_TOKEN, LOG_LEVEL`,
         sql: db.sql,
         log,
         tools,
+        setup,
         token: config.TASKBEAT_TOKEN,
         onEventsCommitted: () => relay.kick(),
         signal: stop.signal,

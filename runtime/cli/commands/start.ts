@@ -1,16 +1,11 @@
-import type { Sql } from "postgres";
-import { createUser, findUserByEmail, issueToken, UserError } from "../../auth/tokens.js";
 import { type Config, environmentSecrets, loadConfig } from "../../config.js";
-import { startSidecar } from "../../dev/sidecar.js";
+import { startSidecar } from "../../dev-sidecar/sidecar.js";
 import { registry } from "../../generated/registry.gen.js";
-import { createLogger, type Logger } from "../../log.js";
-import { getMailer } from "../../mail/mailer.js";
+import { createLogger } from "../../log.js";
+import { setupsOf } from "../../registry.js";
 import { closeOnSignals, type RunningApp, serveGroups } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
 import { type LocalDatabase, startLocalDatabase } from "../database.js";
-
-/** The user `npm start` creates in an empty database, so a first run ends with a working token. */
-export const LOCAL_USER_EMAIL = "you@localhost";
 
 export const start: Command = {
   help: `Usage: taskbeat start
@@ -22,7 +17,7 @@ with Dapr's semantics. Fault injection for trying things out: POST /v1.0-dev/fau
 
 Without DATABASE_URL the database is embedded (PGlite) in TASKBEAT_HOME/pgdata (default
 .taskbeat/pgdata) and kept across restarts. On the first run (no users yet) it creates the user
-${LOCAL_USER_EMAIL} and prints its token once; "taskbeat users token <email>" issues another.
+you@localhost and prints its token once; "taskbeat users token <email>" issues another.
 
 Reminder mail goes out through SMTP_URL (with MAIL_FROM) when set; otherwise each message is written
 to TASKBEAT_HOME/mail/<reminder id>.eml.
@@ -49,7 +44,7 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
       await sidecar?.close();
       await database?.close();
     };
-    let user: string;
+    let banner: string[];
     try {
       sidecar = await startSidecar({
         port: config.DAPR_HTTP_PORT,
@@ -63,7 +58,9 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
       });
       app = await serveGroups({ config, registry, groups, log, defaultHost: "127.0.0.1" });
       await sidecar.ready();
-      user = await localUser(app.sql, log);
+      const running = app;
+      const banners = setupsOf(registry, groups).map((setup) => setup.banner?.(running.setupContext) ?? []);
+      banner = (await Promise.all(banners)).flat();
     } catch (error) {
       await stop();
       throw error;
@@ -73,11 +70,10 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
       [
         "taskbeat is running",
         `  mcp       ${app.url}/mcp  (Streamable HTTP; Authorization: Bearer <token>)`,
-        user,
         `  app       ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
         `  sidecar   ${sidecar.url}  (local stand-in for daprd)`,
         `  database  ${describeDatabase(config, database)}`,
-        `  mail      ${getMailer().description}`, // mail: SMTP, or the .eml folder
+        ...banner,
         `  try       npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
         "",
       ].join("\n"),
@@ -85,38 +81,6 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
     return new Promise<number>(() => {});
   },
 };
-
-/**
- * On the first run (no users at all) creates the local user and returns the lines that show its token,
- * the only time it is shown; later runs say how to get another.
- */
-async function localUser(sql: Sql, log: Logger): Promise<string> {
-  const [{ any } = { any: false }] = await sql<
-    { any: boolean }[]
-  >`select exists (select 1 from users) as any`;
-  if (any) {
-    const local = await findUserByEmail(sql, LOCAL_USER_EMAIL);
-    const email = local ? LOCAL_USER_EMAIL : "<email>";
-    return `  token     run "npx taskbeat users token ${email}" for a new one (tokens are shown once)`;
-  }
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  try {
-    const user = await createUser(sql, { email: LOCAL_USER_EMAIL, displayName: "You", timeZone });
-    const token = await issueToken(sql, user.id, "taskbeat start");
-    log.info("created the local user", { email: user.email, timeZone: user.timeZone });
-    return [
-      `  user      ${user.email}  (created now; time zone ${user.timeZone})`,
-      `  token     ${token}`,
-      `            shown only this once; "npx taskbeat users token ${user.email}" issues another`,
-    ].join("\n");
-  } catch (error) {
-    // Another process sharing this database created it first.
-    if (error instanceof UserError && error.code === "EMAIL_TAKEN") {
-      return `  token     run "npx taskbeat users token ${LOCAL_USER_EMAIL}" for a token`;
-    }
-    throw error;
-  }
-}
 
 function describeDatabase(config: Config, database: LocalDatabase | undefined): string {
   if (database === undefined) return "DATABASE_URL";

@@ -16,6 +16,7 @@ import backend_listCategoriesTool from "../../../functions/backend/list_categori
 import backend_listRemindersTool from "../../../functions/backend/list_reminders.tool.js";
 import backend_listTagsTool from "../../../functions/backend/list_tags.tool.js";
 import backend_listTasksTool from "../../../functions/backend/list_tasks.tool.js";
+import backend_mcpSetup from "../../../functions/backend/mcp.setup.js";
 import backend_previewRecurrenceTool from "../../../functions/backend/preview_recurrence.tool.js";
 import backend_relayOutboxJob from "../../../functions/backend/relay-outbox.job.js";
 import backend_removeTagFromTaskTool from "../../../functions/backend/remove_tag_from_task.tool.js";
@@ -26,6 +27,7 @@ import backend_updateCategoryTool from "../../../functions/backend/update_catego
 import backend_updateSettingsTool from "../../../functions/backend/update_settings.tool.js";
 import backend_updateTagTool from "../../../functions/backend/update_tag.tool.js";
 import backend_updateTaskTool from "../../../functions/backend/update_task.tool.js";
+import backend_usersSetup from "../../../functions/backend/users.setup.js";
 import type { GroupRegistry } from "../../registry.js";
 
 export const group = {
@@ -136,6 +138,16 @@ export const group = {
     {
       name: "update_task",
       unit: backend_updateTaskTool,
+    },
+  ],
+  setups: [
+    {
+      name: "mcp",
+      unit: backend_mcpSetup,
+    },
+    {
+      name: "users",
+      unit: backend_usersSetup,
     },
   ],
 } satisfies GroupRegistry;
