@@ -62,7 +62,7 @@ export function createSmtpMailer(options: {
     from: options.from,
     description: `SMTP ${shown.toString().replace(/\/$/, "")}`,
     async send(message, signal) {
-      const { envelope, raw } = renderMail(message);
+      const { envelope, raw } = await renderMail(message);
       // The Message-ID is in `raw`; given here too, nodemailer does not draw a random one for its log.
       const info = await transport.sendMail({
         envelope,
@@ -85,7 +85,7 @@ export function createFileMailer(options: { dir: string; from: string }): Mailer
     description: `files in ${dir}`,
     async send(message, signal) {
       signal?.throwIfAborted();
-      const { raw } = renderMail(message);
+      const { raw } = await renderMail(message);
       const path = join(dir, `${message.key.replace(/[^A-Za-z0-9._-]/g, "_")}.eml`);
       // Written beside, then renamed: a reader never sees half a message, a re-send replaces it whole.
       const partial = `${path}.${randomUUID()}.tmp`;
