@@ -16,11 +16,11 @@ import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
+import { reminderDueEvent, reminderState, seedReminder } from "../../test/support/email-fixtures.js";
 import type { Served } from "../../test/support/http.js";
 import { freePort } from "../../test/support/ports.js";
 import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
 import { createSmtpMailer, type Mailer, setMailer } from "../_shared/mail/mailer.js";
-import { reminderDueEvent, reminderState, seedReminder } from "./_fixtures.js";
 
 const ROUTE = "/events/email/reminder-due";
 const DLQ = "task-reminders-dlq";

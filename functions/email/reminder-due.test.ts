@@ -8,9 +8,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DropMessage, RetryLater } from "../../runtime/outcomes.js";
 import { useTestDb } from "../../test/support/db.js";
-import { freePort } from "../../test/support/ports.js";
-import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
-import { createFileMailer, createSmtpMailer, type Mailer, setMailer } from "../_shared/mail/mailer.js";
 import {
   handlerContext,
   inboxHas,
@@ -18,7 +15,10 @@ import {
   reminderState,
   type SeedOptions,
   seedReminder,
-} from "./_fixtures.js";
+} from "../../test/support/email-fixtures.js";
+import { freePort } from "../../test/support/ports.js";
+import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
+import { createFileMailer, createSmtpMailer, type Mailer, setMailer } from "../_shared/mail/mailer.js";
 import handler from "./reminder-due.topic.js";
 
 const db = useTestDb("email-reminder-due");

@@ -18,16 +18,16 @@ import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { serveGroups } from "../../runtime/server.js";
-import { useTestDb } from "../../test/support/db.js";
-import { type Served, serveApp } from "../../test/support/http.js";
-import { freePort } from "../../test/support/ports.js";
 import {
   reminderEvents,
   reminderStates,
   seedReminders,
   seedTasks,
   seedUser,
-} from "../_shared/reminders/claim-fixtures.js";
+} from "../../test/support/claim-fixtures.js";
+import { useTestDb } from "../../test/support/db.js";
+import { type Served, serveApp } from "../../test/support/http.js";
+import { freePort } from "../../test/support/ports.js";
 import { LAST_RUN_KEY, type LastRun, readLastRun, STATE_STORE } from "./_last-run.js";
 import { notificationReadiness, SCHEDULE_MS } from "./_readiness.js";
 import checkDueTasks from "./check-due-tasks.job.js";

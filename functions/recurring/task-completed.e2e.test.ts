@@ -14,12 +14,12 @@ import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
+import { completionEvents, lastCompletion, seriesOf } from "../../test/support/recurring-fixtures.js";
 import { contextFor, eventsFor, insertUser } from "../../test/support/task-fixtures.js";
 import type { DomainContext } from "../_shared/domain/context.js";
 import { addTask } from "../_shared/domain/tasks.js";
 import { completeTask, uncompleteTask } from "../_shared/domain/tasks-status.js";
 import { CONSUMER } from "../_shared/recurring/next-task.js";
-import { completionEvents, lastCompletion, seriesOf } from "./_fixtures.js";
 
 const db = useTestDb("recurring-e2e");
 

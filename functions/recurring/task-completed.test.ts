@@ -2,6 +2,14 @@ import { describe, expect, inject, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import { warmPool } from "../../test/support/label-fixtures.js";
 import { whileWaiting } from "../../test/support/locks.js";
+import {
+  completionEvents,
+  deliver,
+  handlerContext,
+  lastCompletion,
+  openTask,
+  seriesOf,
+} from "../../test/support/recurring-fixtures.js";
 import { contextFor, eventsFor, insertUser, remindersOf } from "../../test/support/task-fixtures.js";
 import { createCategory } from "../_shared/domain/categories.js";
 import type { DomainContext } from "../_shared/domain/context.js";
@@ -12,14 +20,6 @@ import { addTask, deleteTask, type NewTask } from "../_shared/domain/tasks.js";
 import { completeTask, uncompleteTask } from "../_shared/domain/tasks-status.js";
 import { updateTask } from "../_shared/domain/tasks-update.js";
 import { CONSUMER } from "../_shared/recurring/next-task.js";
-import {
-  completionEvents,
-  deliver,
-  handlerContext,
-  lastCompletion,
-  openTask,
-  seriesOf,
-} from "./_fixtures.js";
 
 const db = useTestDb("recurring-task-completed", { max: 6 });
 

@@ -7,13 +7,13 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { reminderMessageId } from "../../functions/_shared/mail/compose.js";
-import { seedReminders, seedTasks, seedUser } from "../../functions/_shared/reminders/claim-fixtures.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { Relay } from "../../runtime/outbox/relay-runner.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { seedReminders, seedTasks, seedUser } from "../support/claim-fixtures.js";
 import { useTestDb } from "../support/db.js";
 import { type Served, serveApp } from "../support/http.js";
 import { mailsById, type Stack, settle, startStack } from "./_stack.js";

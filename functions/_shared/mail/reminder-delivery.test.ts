@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useTestDb } from "../../../test/support/db.js";
+import { inboxHas, reminderState, seedReminder } from "../../../test/support/email-fixtures.js";
 import { parseMail, startTestSmtp, type TestSmtp } from "../../../test/support/smtp.js";
-import { inboxHas, reminderState, seedReminder } from "../../email/_fixtures.js";
 import { createSmtpMailer, type Mailer } from "./mailer.js";
 import { deliverReminders, type ReminderRequest } from "./reminder-delivery.js";
 

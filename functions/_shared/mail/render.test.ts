@@ -58,12 +58,15 @@ describe("renderMail", () => {
     expect(readBack(rendered)).toEqual(readBack(await nodemailerBuild(message)));
   });
 
-  it.each(Object.entries(cases))("%s: CRLF line ends, lines of at most 76 characters", async (_name, message) => {
-    const raw = (await renderMail(message)).raw.toString("utf8");
-    expect(raw).not.toMatch(/[^\r]\n/);
-    expect(Math.max(...raw.split("\r\n").map((line) => line.length))).toBeLessThanOrEqual(76);
-    expect(raw).toMatch(/\r\n--[^\r\n]+--\r\n$/);
-  });
+  it.each(Object.entries(cases))(
+    "%s: CRLF line ends, lines of at most 76 characters",
+    async (_name, message) => {
+      const raw = (await renderMail(message)).raw.toString("utf8");
+      expect(raw).not.toMatch(/[^\r]\n/);
+      expect(Math.max(...raw.split("\r\n").map((line) => line.length))).toBeLessThanOrEqual(76);
+      expect(raw).toMatch(/\r\n--[^\r\n]+--\r\n$/);
+    },
+  );
 
   it("gives the SMTP envelope, with an IDN domain in its ASCII form", async () => {
     const { envelope } = await renderMail(cases["non-ASCII, quotes, long lines, an IDN domain"]);

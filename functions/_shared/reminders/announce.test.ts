@@ -6,10 +6,10 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { outboxCloudEvent, PUBSUB, TOPICS } from "../../../runtime/outbox/enqueue.js";
+import { seedReminders, seedTasks, seedUser } from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { claimDueReminders } from "./claim.js";
 import { REMINDER_DUE_TYPE, reminderDueData } from "./claim-event.js";
-import { seedReminders, seedTasks, seedUser } from "./claim-fixtures.js";
 
 const db = useTestDb("reminders-announce");
 

@@ -4,9 +4,9 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../runtime/log.js";
+import { seedReminders, seedTasks, seedUser } from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { ClaimAlarm, msUntilNextReminder } from "./claim-alarm.js";
-import { seedReminders, seedTasks, seedUser } from "./claim-fixtures.js";
 
 const db = useTestDb("claim-alarm");
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,9 +5,15 @@
  */
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import {
+  reminderEvents,
+  reminderStates,
+  seedReminders,
+  seedTasks,
+  seedUser,
+} from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { claimBatch, claimDueReminders } from "./claim.js";
-import { reminderEvents, reminderStates, seedReminders, seedTasks, seedUser } from "./claim-fixtures.js";
 
 const embedded = inject("databaseIsEmbedded");
 const db = useTestDb("reminders-claim-concurrency");

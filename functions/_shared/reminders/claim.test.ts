@@ -2,10 +2,16 @@
 
 import * as v from "valibot";
 import { beforeEach, describe, expect, it } from "vitest";
+import {
+  reminderEvents,
+  reminderStates,
+  seedReminders,
+  seedTasks,
+  seedUser,
+} from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { claimDueReminders } from "./claim.js";
 import { REMINDER_DUE_TYPE, ReminderDueSchema } from "./claim-event.js";
-import { reminderEvents, reminderStates, seedReminders, seedTasks, seedUser } from "./claim-fixtures.js";
 
 const db = useTestDb("reminders-claim");
 

@@ -3,9 +3,15 @@
  * threshold is announced again (one new event), not before; at the attempt cap it is given up (`failed`).
  */
 import { beforeEach, describe, expect, it } from "vitest";
+import {
+  reminderEvents,
+  reminderStates,
+  seedReminders,
+  seedTasks,
+  seedUser,
+} from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { claimDueReminders } from "./claim.js";
-import { reminderEvents, reminderStates, seedReminders, seedTasks, seedUser } from "./claim-fixtures.js";
 import { DEFAULT_MAX_ATTEMPTS } from "./reclaim.js";
 
 const db = useTestDb("reminders-reclaim");

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Sql } from "postgres";
+import { REMINDER_DUE_TYPE, type ReminderDueData } from "../../functions/_shared/reminders/claim-event.js";
 import { type CloudEvent, createCloudEvent } from "../../runtime/cloudevent.js";
 import type { DaprClient } from "../../runtime/dapr/client.js";
 import type { SubscriptionContext } from "../../runtime/define.js";
 import { silentLogger } from "../../runtime/log.js";
-import { REMINDER_DUE_TYPE, type ReminderDueData } from "../_shared/reminders/claim-event.js";
 
 export interface SeededReminder {
   reminderId: string;

@@ -4,12 +4,12 @@
  * and the tasks of a series as stored.
  */
 import type { Sql } from "postgres";
+import handler from "../../functions/recurring/task-completed.topic.js";
 import type { CloudEvent } from "../../runtime/cloudevent.js";
 import type { DaprClient } from "../../runtime/dapr/client.js";
 import type { BaseContext } from "../../runtime/define.js";
 import { silentLogger } from "../../runtime/log.js";
 import { type DaprStatus, deliverEvent } from "../../runtime/router/delivery.js";
-import handler from "./task-completed.topic.js";
 
 /** The `task.completed` CloudEvents on task-recurrence about one task, oldest first. */
 export async function completionEvents(sql: Sql, taskId: string): Promise<CloudEvent[]> {

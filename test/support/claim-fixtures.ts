@@ -3,7 +3,7 @@
  * reminders inserted with plain SQL, and the outbox's reminder events read back.
  */
 import type { Sql } from "postgres";
-import { TOPICS } from "../../../runtime/outbox/enqueue.js";
+import { TOPICS } from "../../runtime/outbox/enqueue.js";
 
 let users = 0;
 
