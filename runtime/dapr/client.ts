@@ -2,7 +2,7 @@
  * A thin typed client over the Dapr sidecar's HTTP API (no SDK: the js-sdk drops publish errors,
  * guesses content types and has no Jobs API, contract §10). Each building block lives in its own
  * module; this class only wires them to one transport. The contract in
- * `/work/shared/reference/dapr-contract.md` is the reference for every path and status used here.
+ * docs/dapr-contract.md is the reference for every path and status used here.
  */
 import type { CloudEvent } from "../cloudevent.js";
 import type { Config } from "../config.js";

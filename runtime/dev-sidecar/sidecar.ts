@@ -1,5 +1,5 @@
 /**
- * A local stand-in for daprd's HTTP API (reference/dapr-contract.md), used by `npm start` and as the
+ * A local stand-in for daprd's HTTP API (docs/dapr-contract.md), used by `npm start` and as the
  * test double for daprd: publish and bulk publish, programmatic subscriptions with daprd's delivery,
  * retry and dead-letter semantics, bulk subscribe, jobs, state, secrets, health and metadata, plus
  * fault injection (see faults.ts) so idempotency and outages can be tested.
