@@ -24,80 +24,95 @@ const milliseconds = (fallback: number) =>
 
 const optionalText = v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty when set")));
 
+/**
+ * A setting: its schema and the sentence the README's configuration table shows (`npm run gen` writes that
+ * table from these; `npm run check` fails when it drifts). `shownDefault` replaces the computed default where
+ * it depends on the command.
+ */
+const setting = <T extends v.GenericSchema>(schema: T, doc: string, shownDefault?: string) =>
+  v.pipe(schema, v.description(doc), v.metadata({ shownDefault }));
+
 const EnvSchema = v.object({
-  /** The app port daprd calls (`dapr.io/app-port`). */
-  PORT: port(3000),
-  /**
-   * Interface the app listens on. Unset: all interfaces under `serve` (kubelet probes and Prometheus
-   * reach the pod IP, not loopback), loopback under `start` (a laptop should not expose it).
-   */
-  HOST: optionalText,
-  /** The sidecar's HTTP API port. daprd injects it into the app container. */
-  DAPR_HTTP_PORT: port(3500),
-  DAPR_HOST: v.optional(v.string(), "127.0.0.1"),
-  /** Sent as `dapr-api-token` on every call to the sidecar when set. */
-  DAPR_API_TOKEN: optionalText,
-  /** Required from daprd as `dapr-api-token` on Dapr-facing routes when set. */
-  APP_API_TOKEN: optionalText,
-  /** PostgreSQL. Unset: `taskbeat start` (and the CLI) use the embedded database under TASKBEAT_HOME. */
-  DATABASE_URL: optionalText,
-  /** Connections per process; keep it small, every pod has its own pool. The embedded database forces 1. */
-  DATABASE_POOL_MAX: v.pipe(
-    v.optional(v.string(), "10"),
-    v.transform(Number),
-    v.integer("must be an integer"),
-    v.minValue(1, "must be ≥ 1"),
+  PORT: setting(port(3000), "where the app listens (daprd's `app-port`)"),
+  // Unset: all interfaces under `serve` (kubelet probes and Prometheus reach the pod IP, not loopback),
+  // loopback under `start` (a laptop should not expose it).
+  HOST: setting(optionalText, "interface the app listens on", "all (`serve`), `127.0.0.1` (`start`)"),
+  DAPR_HTTP_PORT: setting(port(3500), "the sidecar's HTTP API port (daprd injects it)"),
+  DAPR_HOST: setting(v.optional(v.string(), "127.0.0.1"), "the sidecar's host"),
+  DAPR_API_TOKEN: setting(optionalText, "sent to the sidecar as `dapr-api-token`"),
+  APP_API_TOKEN: setting(optionalText, "required from the sidecar as `dapr-api-token` on Dapr-facing routes"),
+  DATABASE_URL: setting(
+    optionalText,
+    "PostgreSQL; unset: the embedded database (`start`, `users`, `mcp`, …)",
   ),
-  /** Local state of `taskbeat start`: the embedded database lives in `<TASKBEAT_HOME>/pgdata`. */
-  TASKBEAT_HOME: v.optional(v.string(), ".taskbeat"),
-  /** Port of the embedded database's socket (loopback only); 0 picks a free one. */
-  EMBEDDED_DB_PORT: port(0),
-  /** The user `taskbeat mcp` acts for: a token from `taskbeat users create` or `users token`. */
-  TASKBEAT_TOKEN: optionalText,
-  /**
-   * Host names (any port) allowed in `Host`/`Origin` at `/mcp`, comma-separated; `*.example.com`
-   * matches subdomains. Unset: loopback names only, which is what `taskbeat start` needs.
-   */
-  MCP_ALLOWED_HOSTS: v.optional(
+  DATABASE_POOL_MAX: setting(
     v.pipe(
-      v.string(),
-      v.transform((list) =>
-        list
-          .split(",")
-          .map((host) => host.trim())
-          .filter(Boolean),
+      v.optional(v.string(), "10"),
+      v.transform(Number),
+      v.integer("must be an integer"),
+      v.minValue(1, "must be ≥ 1"),
+    ),
+    "connections per process; every pod has its own pool (the embedded database always uses 1)",
+  ),
+  TASKBEAT_HOME: setting(
+    v.optional(v.string(), ".taskbeat"),
+    "local state: the embedded database in `<TASKBEAT_HOME>/pgdata`, mail files in `mail/`",
+  ),
+  EMBEDDED_DB_PORT: setting(port(0), "loopback port of the embedded database's socket (0: a free one)"),
+  TASKBEAT_TOKEN: setting(optionalText, "the user `taskbeat mcp` acts for (a token from `taskbeat users`)"),
+  MCP_ALLOWED_HOSTS: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((list) =>
+          list
+            .split(",")
+            .map((host) => host.trim())
+            .filter(Boolean),
+        ),
       ),
     ),
+    "comma-separated host names (any port) allowed in `Host`/`Origin` at `/mcp`; `*.example.com` matches subdomains",
+    "loopback names",
   ),
-  /** The function group this process serves (`taskbeat serve --group` overrides it). */
-  FUNCTION_GROUP: optionalText,
-  LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
-  /** How long SIGTERM waits for in-flight deliveries before closing; keep below the pod's grace period. */
-  SHUTDOWN_GRACE_MS: milliseconds(10_000),
-  /** Timeout of each call to the sidecar. */
-  DAPR_TIMEOUT_MS: milliseconds(5_000),
-  /** How long start-up waits for the sidecar's outbound health. */
-  DAPR_WAIT_MS: milliseconds(60_000),
-  /** Where the job specs live; mount a ConfigMap here to change schedules without a new image. */
-  JOBS_DIR: v.optional(v.string(), "jobs"),
-  // --- mail (functions/email, functions/_shared/mail) ---
-  /**
-   * The SMTP server reminders go out through, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when
-   * offered) or `smtps://…:465`; a pooled connection. Unset: messages are written as `.eml` files under
-   * `<TASKBEAT_HOME>/mail/` instead, which is what `taskbeat start` wants.
-   */
-  SMTP_URL: v.optional(
-    v.pipe(
-      v.string(),
-      v.url("must be a URL such as smtp://user:pass@host:587"),
-      v.check((url) => /^smtps?:\/\//i.test(url), "must start with smtp:// or smtps://"),
+  FUNCTION_GROUP: setting(optionalText, "the group `serve` runs when `--group` is not given"),
+  LOG_LEVEL: setting(
+    v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
+    "least level logged (JSON lines)",
+  ),
+  SHUTDOWN_GRACE_MS: setting(
+    milliseconds(10_000),
+    "how long SIGTERM waits for in-flight deliveries; keep it below the pod's grace period",
+  ),
+  DAPR_TIMEOUT_MS: setting(milliseconds(5_000), "timeout of each call to the sidecar"),
+  DAPR_WAIT_MS: setting(milliseconds(60_000), "how long start-up waits for the sidecar's outbound health"),
+  JOBS_DIR: setting(
+    v.optional(v.string(), "jobs"),
+    "where the job specs live (mount a ConfigMap there to change schedules without a new image)",
+  ),
+  SMTP_URL: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.url("must be a URL such as smtp://user:pass@host:587"),
+        v.check((url) => /^smtps?:\/\//i.test(url), "must start with smtp:// or smtps://"),
+      ),
     ),
+    "SMTP server for mail, e.g. `smtp://user:pass@mail.example.com:587` (STARTTLS when offered) or `smtps://…:465`; " +
+      "unset: `.eml` files in `<TASKBEAT_HOME>/mail/`",
   ),
-  /** The From address of reminder mail, e.g. `taskbeat <reminders@example.com>`; required with SMTP_URL. */
-  MAIL_FROM: optionalText,
-  /** Connection, greeting and socket-inactivity timeout of the SMTP client. */
-  SMTP_TIMEOUT_MS: milliseconds(10_000),
+  MAIL_FROM: setting(
+    optionalText,
+    "the From address of mail, e.g. `taskbeat <reminders@example.com>`; required with `SMTP_URL`",
+  ),
+  SMTP_TIMEOUT_MS: setting(
+    milliseconds(10_000),
+    "connection, greeting and socket-inactivity timeout of the SMTP client",
+  ),
 });
+
+/** Every setting's schema by name, for the README table (runtime/gen/render-config.ts). */
+export const SETTINGS: Readonly<Record<string, v.GenericSchema>> = EnvSchema.entries;
 
 export type Config = v.InferOutput<typeof EnvSchema>;
 

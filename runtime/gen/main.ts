@@ -9,9 +9,11 @@
  */
 import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { SETTINGS } from "../config.js";
 import { GeneratorError } from "./errors.js";
 import { checkJobData, crossCheckJobs, loadGenJobSpecs } from "./jobs.js";
 import { COMMANDS_PATH, renderCommands } from "./render-commands.js";
+import { README_PATH, renderConfigTable, withConfigTable } from "./render-config.js";
 import { renderGroupModules } from "./render-group.js";
 import { GROUP_LOADERS_PATH, renderGroupLoaders } from "./render-loaders.js";
 import { REGISTRY_PATH, renderRegistry } from "./render-registry.js";
@@ -79,6 +81,11 @@ export async function runGenerator(options: GeneratorOptions): Promise<Generator
   }
 
   const outputs = generateOutputs(units);
+  // The README is hand-written but for its configuration table, which comes from runtime/config.ts.
+  const readme = await readText(path.join(root, README_PATH));
+  if (readme !== undefined) {
+    outputs.push({ path: README_PATH, content: withConfigTable(readme, renderConfigTable(SETTINGS)) });
+  }
   const outdated: string[] = [];
   for (const output of outputs) {
     if ((await readText(path.join(root, output.path))) !== output.content) outdated.push(output.path);
