@@ -11,6 +11,7 @@ import { mkdir, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SETTINGS } from "../config.js";
 import { GeneratorError } from "./errors.js";
+import { formatWithBiome } from "./format.js";
 import { checkJobData, crossCheckJobs, loadGenJobSpecs } from "./jobs.js";
 import { COMMANDS_PATH, renderCommands } from "./render-commands.js";
 import { README_PATH, renderConfigTable, withConfigTable } from "./render-config.js";
@@ -80,12 +81,13 @@ export async function runGenerator(options: GeneratorOptions): Promise<Generator
     return { changed: [], ok: false, problems };
   }
 
-  const outputs = generateOutputs(units);
+  const rendered = generateOutputs(units);
   // The README is hand-written but for its configuration table, which comes from runtime/config.ts.
   const readme = await readText(path.join(root, README_PATH));
   if (readme !== undefined) {
-    outputs.push({ path: README_PATH, content: withConfigTable(readme, renderConfigTable(SETTINGS)) });
+    rendered.push({ path: README_PATH, content: withConfigTable(readme, renderConfigTable(SETTINGS)) });
   }
+  const outputs = formatWithBiome(rendered, root);
   const outdated: string[] = [];
   for (const output of outputs) {
     if ((await readText(path.join(root, output.path))) !== output.content) outdated.push(output.path);

@@ -3,7 +3,7 @@
  * with its summary, so `taskbeat --help` lists them without importing any group, and `toolGroups`, the groups
  * that serve MCP tools, so `taskbeat mcp` loads those and no other.
  */
-import { fitOrBreak, propertyKey, sourceHeader } from "./ts-source.js";
+import { propertyKey, sourceHeader } from "./ts-source.js";
 import { byCodePoint, type ScannedUnit } from "./units.js";
 
 export const COMMANDS_PATH = "runtime/generated/commands.gen.ts";
@@ -21,12 +21,9 @@ export function renderCommands(units: readonly ScannedUnit[]): string {
     const summary = JSON.stringify(c.summary.trim());
     entries.push(
       `  ${propertyKey(name)}: {`,
-      fitOrBreak(`    summary: ${summary},`, `    summary:\n      ${summary},`),
+      `    summary: ${summary},`,
       "    load: async () => {",
-      fitOrBreak(
-        `      const { default: setup } = await import(${specifier});`,
-        `      const { default: setup } = await import(\n        ${specifier}\n      );`,
-      ),
+      `      const { default: setup } = await import(${specifier});`,
       `      return setup.commands?.${/^[A-Za-z_$][\w$]*$/.test(name) ? name : `[${JSON.stringify(name)}]`};`,
       "    },",
       "  },",

@@ -4,11 +4,10 @@
  * the router serves from. It imports no other group's code, so `serve --group email` (which loads this module
  * alone, through `groups.gen.ts`) never pays for the backend's tools or the packages they use.
  *
- * The text is formatted by construction, in the shape biome's formatter keeps (every object and non-empty array
- * expanded, one property per line; a long route broken after its key, as biome does). Imports are in code-point
- * order of their path, and the file tells biome's import sorter to leave them alone.
+ * Imports are in code-point order of their path, and the file tells biome's import sorter to leave them alone;
+ * biome formats the rest (format.ts).
  */
-import { camelCase, fitOrBreak, KEEP_IMPORT_ORDER, sourceHeader, uniqueIdentifiers } from "./ts-source.js";
+import { camelCase, KEEP_IMPORT_ORDER, sourceHeader, uniqueIdentifiers } from "./ts-source.js";
 import { byCodePoint, type GeneratedFile, groupsOf, type ScannedUnit, unitsOf } from "./units.js";
 
 /** Where the group modules are written, relative to the project root. */
@@ -59,9 +58,7 @@ export function renderGroupModule(units: readonly ScannedUnit[], group: string):
     for (const u of ofKind) {
       body.push("    {", `      name: ${JSON.stringify(u.name)},`);
       if (u.kind === "subscription") {
-        // `name:` and `unit:` are too short for biome to break after; `route:` is not, and a route holds two names.
-        const route = JSON.stringify(u.route);
-        body.push(fitOrBreak(`      route: ${route},`, `      route:\n        ${route},`));
+        body.push(`      route: ${JSON.stringify(u.route)},`);
       }
       body.push(`      unit: ${identifiers.get(u)},`, "    },");
     }

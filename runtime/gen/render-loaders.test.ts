@@ -51,30 +51,4 @@ describe("renderGroupLoaders", () => {
   it("is deterministic: the same units in any order render the same text", () => {
     expect(renderGroupLoaders([...basic].reverse())).toBe(renderGroupLoaders(basic));
   });
-
-  it("breaks the lines a long group name overflows, as biome does", () => {
-    const long = "g".repeat(60);
-    expect(renderGroupLoaders(topicsInGroups([long]))).toContain(
-      [
-        `  ${long}: async () => {`,
-        "    const { group } = await import(",
-        `      "./groups/${long}.gen.js"`,
-        "    );",
-        "    return group;",
-        "  },",
-      ].join("\n"),
-    );
-    const longer = "g".repeat(100);
-    expect(renderGroupLoaders(topicsInGroups([longer]))).toContain(
-      [
-        `  ${longer}:`,
-        "    async () => {",
-        "      const { group } = await import(",
-        `        "./groups/${longer}.gen.js"`,
-        "      );",
-        "      return group;",
-        "    },",
-      ].join("\n"),
-    );
-  });
 });

@@ -3,12 +3,10 @@
  * (`render-group.ts`) when called. The file itself imports no unit, so `serve --group <group>` and `mcp` look a
  * group up by name and load its code only, never every group's.
  *
- * The text is formatted by construction, in the shape biome's formatter keeps. Each loader is a block, not the
- * one-line `async () => (await import(…)).group`: biome breaks that one-liner in several ways as a group name gets
- * longer, whereas in a block only two lines can overflow, each breaking in one known way (see `fitOrBreak`).
+ * biome formats the text (format.ts).
  */
 import { groupModuleSpecifier } from "./render-group.js";
-import { fitOrBreak, fitsOnLine, propertyKey, sourceHeader } from "./ts-source.js";
+import { propertyKey, sourceHeader } from "./ts-source.js";
 import { groupsOf, type ScannedUnit } from "./units.js";
 
 /** Where the loaders are written, relative to the project root. */
@@ -32,16 +30,11 @@ export function renderGroupLoaders(units: readonly ScannedUnit[]): string {
 
 /** One `<group>: async () => { … }` property, its lines joined. */
 function renderLoader(group: string): string {
-  const key = propertyKey(group);
-  // A key too long for `key: async () => {` on one line moves the function to the next line, indented.
-  const oneLineHead = `  ${key}: async () => {`;
-  const headFits = fitsOnLine(oneLineHead);
-  const head = headFits ? oneLineHead : `  ${key}:\n    async () => {`;
-  const indent = headFits ? "    " : "      ";
   const specifier = JSON.stringify(groupModuleSpecifier(group));
-  const load = fitOrBreak(
-    `${indent}const { group } = await import(${specifier});`,
-    `${indent}const { group } = await import(\n${indent}  ${specifier}\n${indent});`,
-  );
-  return [head, load, `${indent}return group;`, `${indent.slice(2)}},`].join("\n");
+  return [
+    `  ${propertyKey(group)}: async () => {`,
+    `    const { group } = await import(${specifier});`,
+    "    return group;",
+    "  },",
+  ].join("\n");
 }

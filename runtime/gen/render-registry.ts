@@ -3,20 +3,12 @@
  * `registry` that `taskbeat start` (all groups in one process) and the tests serve from. Importing it loads every
  * unit of every group; `serve --group <group>` uses `groups.gen.ts` instead, to load one group only.
  *
- * The text is formatted by construction, in the shape biome's formatter keeps (the object expanded, one group per
- * line, broken after the key as biome does when a long group name overflows the line). Imports are in code-point
- * order of their path; the file tells biome's import sorter (which uses natural order) to leave them alone.
+ * Imports are in code-point order of their path; the file tells biome's import sorter (which uses natural order)
+ * to leave them alone. biome formats the rest (format.ts).
  */
 import type { GroupRegistry, Registry } from "../registry.js";
 import { groupModuleSpecifier } from "./render-group.js";
-import {
-  camelCase,
-  fitOrBreak,
-  KEEP_IMPORT_ORDER,
-  propertyKey,
-  sourceHeader,
-  uniqueIdentifiers,
-} from "./ts-source.js";
+import { camelCase, KEEP_IMPORT_ORDER, propertyKey, sourceHeader, uniqueIdentifiers } from "./ts-source.js";
 import { byCodePoint, groupsOf, type ScannedUnit, unitsOf } from "./units.js";
 
 /** Where the registry is written, relative to the project root. */
@@ -62,7 +54,7 @@ export function renderRegistry(units: readonly ScannedUnit[]): string {
           ...groups.map((group) => {
             const key = propertyKey(group);
             const alias = aliases.get(group);
-            return fitOrBreak(`  ${key}: ${alias},`, `  ${key}:\n    ${alias},`);
+            return `  ${key}: ${alias},`;
           }),
           "} satisfies Registry;",
         ];

@@ -1,7 +1,7 @@
 /**
  * What the generated TypeScript modules share: the header that marks a file as generated (so it may be rewritten,
- * or deleted once stale), identifiers and object keys made from group and unit names, and the one line-width rule
- * the renderers need to print exactly what biome's formatter would, so `biome check` passes without running biome.
+ * or deleted once stale), and identifiers and object keys made from group and unit names. Line breaks are biome's
+ * (format.ts).
  */
 
 /** The first line of every generated module starts with this; only such files are ever deleted as stale. */
@@ -21,22 +21,6 @@ export function isGeneratedSource(content: string): boolean {
 /** Imports are emitted in code-point order of their path; biome's import sorter (natural order) must leave them. */
 export const KEEP_IMPORT_ORDER =
   "// biome-ignore-all assist/source/organizeImports: the generator sorts imports by path (code-point order).";
-
-/**
- * `formatter.lineWidth` in biome.json. Most generated lines cannot break (imports with one binding, short object
- * keys, strings), but a long group name can push a line past it, and biome then breaks it: the renderers emit that
- * broken form themselves. Names are ASCII (`runtime/names.ts`), so characters are columns.
- */
-export const LINE_WIDTH = 110;
-
-export function fitsOnLine(line: string): boolean {
-  return line.length <= LINE_WIDTH;
-}
-
-/** `oneLine` when it fits in the line width, else `broken` (the form biome prints instead). */
-export function fitOrBreak(oneLine: string, broken: string): string {
-  return fitsOnLine(oneLine) ? oneLine : broken;
-}
 
 /** `reminder-due` → `reminderDue`, `get_task` → `getTask`, `gamma-ray` → `gammaRay`. */
 export function camelCase(words: string): string {
