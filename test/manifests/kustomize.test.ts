@@ -14,7 +14,11 @@ import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernete
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { validateAgainstCrd } from "../support/crd.js";
-import { daprReferenceDir, kubectl as kubectlPrerequisite, daprReference as referencePrerequisite } from "./prerequisites.js";
+import {
+  daprReferenceDir,
+  kubectl as kubectlPrerequisite,
+  daprReference as referencePrerequisite,
+} from "./prerequisites.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const overlaysDir = path.join(root, "manifests/overlays");
@@ -446,7 +450,12 @@ describe.skipIf(!kubectl)(
 );
 
 /** Component metadata that daprd itself reads for every pub/sub type (topic scoping), so no component documents it. */
-const DAPR_PUBSUB_KEYS = new Set(["publishingScopes", "subscriptionScopes", "allowedTopics", "protectedTopics"]);
+const DAPR_PUBSUB_KEYS = new Set([
+  "publishingScopes",
+  "subscriptionScopes",
+  "allowedTopics",
+  "protectedTopics",
+]);
 
 /** The seconds the app may wait, after its drain, before closing its listener (the runtime's default delay). */
 const LISTENER_DELAY_S = 5;

@@ -104,130 +104,151 @@ describe.skipIf(kubectl.skip)(`overlay production: operations${kubectl.note}`, (
     for (const p of paths) {
       expect(p.backend.service).toEqual({ name: "taskbeat-backend", port: { name: "http" } });
       // Never the whole app: the Dapr-facing routes and /metrics stay inside the cluster.
-      expect(["/", "/metrics", "/healthz", "/readyz", "/dapr", "/events", "/job", "/jobs"]).not.toContain(p.path);
+      expect(["/", "/metrics", "/healthz", "/readyz", "/dapr", "/events", "/job", "/jobs"]).not.toContain(
+        p.path,
+      );
     }
     expect(ingress.metadata.annotations?.["cert-manager.io/cluster-issuer"]).toBeTruthy();
   });
 });
 
-describe.skipIf(kubectl.skip)(`every overlay: migrations, Pod Security, least privilege${kubectl.note}`, () => {
-  const overlays = kubectl.skip ? [] : ["local", "production"];
+describe.skipIf(kubectl.skip)(
+  `every overlay: migrations, Pod Security, least privilege${kubectl.note}`,
+  () => {
+    const overlays = kubectl.skip ? [] : ["local", "production"];
 
-  describe.each(overlays)("overlay %s", (overlay) => {
-    const objects = build(overlay);
-    const deployments = objects.filter((o) => o.kind === "Deployment");
-    const config = find(objects, "ConfigMap", "taskbeat-config").data as Record<string, string>;
+    describe.each(overlays)("overlay %s", (overlay) => {
+      const objects = build(overlay);
+      const deployments = objects.filter((o) => o.kind === "Deployment");
+      const config = find(objects, "ConfigMap", "taskbeat-config").data as Record<string, string>;
 
-    it("migrates in a pre-deploy Job without a sidecar; the app pods do not migrate", () => {
-      const jobs = objects.filter((o) => o.kind === "Job");
-      expect(jobs.map(id)).toEqual(["Job/taskbeat-migrate"]);
-      const job = jobs[0] as Obj;
-      expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(1);
-      expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
-      expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
-      const pod = job.spec.template;
-      expect(pod.metadata.annotations?.["dapr.io/enabled"] ?? "false").toBe("false");
-      expect(pod.spec.restartPolicy).toBe("Never");
-      const [migrate] = pod.spec.containers as Obj[];
-      expect(migrate?.command).toEqual(["taskbeat"]);
-      expect(migrate?.args).toEqual(["migrate"]);
-      // The same image, configuration and database Secret as the app.
-      const [app] = (deployments[0] as Obj).spec.template.spec.containers as Obj[];
-      expect(migrate?.image).toBe(app?.image);
-      expect(migrate?.envFrom).toEqual(app?.envFrom);
-      expect(envOf(migrate as Obj).DATABASE_URL).toEqual(envOf(app as Obj).DATABASE_URL);
-      expect(config.MIGRATE_ON_START).toBe("false");
-      for (const d of deployments) expect(envOf(d.spec.template.spec.containers[0]).MIGRATE_ON_START).toBeUndefined();
-    });
+      it("migrates in a pre-deploy Job without a sidecar; the app pods do not migrate", () => {
+        const jobs = objects.filter((o) => o.kind === "Job");
+        expect(jobs.map(id)).toEqual(["Job/taskbeat-migrate"]);
+        const job = jobs[0] as Obj;
+        expect(job.spec.backoffLimit).toBeGreaterThanOrEqual(1);
+        expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+        expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+        const pod = job.spec.template;
+        expect(pod.metadata.annotations?.["dapr.io/enabled"] ?? "false").toBe("false");
+        expect(pod.spec.restartPolicy).toBe("Never");
+        const [migrate] = pod.spec.containers as Obj[];
+        expect(migrate?.command).toEqual(["taskbeat"]);
+        expect(migrate?.args).toEqual(["migrate"]);
+        // The same image, configuration and database Secret as the app.
+        const [app] = (deployments[0] as Obj).spec.template.spec.containers as Obj[];
+        expect(migrate?.image).toBe(app?.image);
+        expect(migrate?.envFrom).toEqual(app?.envFrom);
+        expect(envOf(migrate as Obj).DATABASE_URL).toEqual(envOf(app as Obj).DATABASE_URL);
+        expect(config.MIGRATE_ON_START).toBe("false");
+        for (const d of deployments)
+          expect(envOf(d.spec.template.spec.containers[0]).MIGRATE_ON_START).toBeUndefined();
+      });
 
-    it("labels the namespace Pod Security restricted, and every pod template complies", () => {
-      const ns = find(objects, "Namespace", "taskbeat");
-      for (const mode of ["enforce", "audit", "warn"])
-        expect(ns.metadata.labels[`pod-security.kubernetes.io/${mode}`], mode).toBe("restricted");
-      for (const { owner, pod } of podTemplates(objects)) {
-        const where = id(owner);
-        expect(pod.spec.securityContext?.runAsNonRoot, where).toBe(true);
-        expect(pod.spec.securityContext?.seccompProfile?.type, where).toBe("RuntimeDefault");
-        expect(pod.spec.hostNetwork ?? false, where).toBe(false);
-        expect(pod.spec.automountServiceAccountToken, where).toBe(false);
-        for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as Obj[]) {
-          expect(c.securityContext?.allowPrivilegeEscalation, `${where} ${c.name}`).toBe(false);
-          expect(c.securityContext?.capabilities?.drop, `${where} ${c.name}`).toEqual(["ALL"]);
-          expect(c.securityContext?.capabilities?.add, `${where} ${c.name}`).toBeUndefined();
-          expect(c.securityContext?.readOnlyRootFilesystem, `${where} ${c.name}`).toBe(true);
-          expect(c.securityContext?.privileged ?? false, `${where} ${c.name}`).toBe(false);
+      it("labels the namespace Pod Security restricted, and every pod template complies", () => {
+        const ns = find(objects, "Namespace", "taskbeat");
+        for (const mode of ["enforce", "audit", "warn"])
+          expect(ns.metadata.labels[`pod-security.kubernetes.io/${mode}`], mode).toBe("restricted");
+        for (const { owner, pod } of podTemplates(objects)) {
+          const where = id(owner);
+          expect(pod.spec.securityContext?.runAsNonRoot, where).toBe(true);
+          expect(pod.spec.securityContext?.seccompProfile?.type, where).toBe("RuntimeDefault");
+          expect(pod.spec.hostNetwork ?? false, where).toBe(false);
+          expect(pod.spec.automountServiceAccountToken, where).toBe(false);
+          for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers] as Obj[]) {
+            expect(c.securityContext?.allowPrivilegeEscalation, `${where} ${c.name}`).toBe(false);
+            expect(c.securityContext?.capabilities?.drop, `${where} ${c.name}`).toEqual(["ALL"]);
+            expect(c.securityContext?.capabilities?.add, `${where} ${c.name}`).toBeUndefined();
+            expect(c.securityContext?.readOnlyRootFilesystem, `${where} ${c.name}`).toBe(true);
+            expect(c.securityContext?.privileged ?? false, `${where} ${c.name}`).toBe(false);
+          }
+          for (const v of (pod.spec.volumes ?? []) as Obj[])
+            expect(v.hostPath, `${where} ${v.name}`).toBeUndefined();
+          // daprd complies only with dapr.io/sidecar-seccomp-profile-type (and the injector dropping capabilities).
+          if (pod.metadata.annotations?.["dapr.io/enabled"] === "true")
+            expect(pod.metadata.annotations["dapr.io/sidecar-seccomp-profile-type"], where).toBe(
+              "RuntimeDefault",
+            );
         }
-        for (const v of (pod.spec.volumes ?? []) as Obj[]) expect(v.hostPath, `${where} ${v.name}`).toBeUndefined();
-        // daprd complies only with dapr.io/sidecar-seccomp-profile-type (and the injector dropping capabilities).
-        if (pod.metadata.annotations?.["dapr.io/enabled"] === "true")
-          expect(pod.metadata.annotations["dapr.io/sidecar-seccomp-profile-type"], where).toBe("RuntimeDefault");
-      }
-    });
+      });
 
-    it("lets daprd serve only the APIs the app calls, with no service invocation and no secrets API", () => {
-      const configuration = find(objects, "Configuration", "taskbeat");
-      const allowed = (configuration.spec.api.allowed as Obj[]).map((r) => `${r.protocol} ${r.version}/${r.name}`);
-      // runtime/dapr/*.ts: publish and bulk publish, jobs, state (notification), health; metadata for operators.
-      // v1alpha1: the deprecated /v1.0-alpha1 bulk publish and jobs paths, until the runtime moves to /v1.0.
-      const used = new Set([
-        "http v1/publish",
-        "http v1alpha1/publish",
-        "http v1/jobs",
-        "http v1alpha1/jobs",
-        "http v1/state",
-        "http v1/metadata",
-        "http v1/healthz",
-        "grpc v1/PublishEvent",
-      ]);
-      for (const rule of allowed) expect(used, rule).toContain(rule);
-      for (const needed of ["http v1/publish", "http v1/jobs", "http v1/state"]) expect(allowed).toContain(needed);
-      // An empty list for a protocol allows all of it: both must be non-empty.
-      expect(allowed.some((r) => r.startsWith("grpc "))).toBe(true);
-      expect(configuration.spec.api.denied).toBeUndefined();
-      expect(configuration.spec.accessControl).toMatchObject({ defaultAction: "deny" });
-      expect(configuration.spec.accessControl.policies ?? []).toEqual([]);
-      expect(configuration.spec.secrets.scopes).toEqual([{ storeName: "kubernetes", defaultAccess: "deny" }]);
-    });
-
-    it("scopes each app-id's pub/sub topics to what it publishes (its relay, its dead letters) and subscribes to", () => {
-      const pubsub = find(objects, "Component", "pubsub");
-      const meta = Object.fromEntries((pubsub.spec.metadata as Obj[]).map((m) => [m.name, m.value as string]));
-      const publishing = topicScopes(meta.publishingScopes);
-      const subscribing = topicScopes(meta.subscriptionScopes);
-      // Every app-id that loads the component is listed: one left out could use every topic.
-      expect([...publishing.keys()].sort()).toEqual([...pubsub.scopes].sort());
-      expect([...subscribing.keys()].sort()).toEqual([...pubsub.scopes].sort());
-      for (const group of groups) {
-        const d = deployments.find((x) => x.spec.template.metadata.annotations["dapr.io/app-id"] === group) as Obj;
-        const relay = envOf(d.spec.template.spec.containers[0]).OUTBOX_RELAY_TOPICS?.value as string | undefined;
-        expect(relay, `${group} OUTBOX_RELAY_TOPICS`).toBeDefined();
-        const relayed = (relay as string).split(",").filter(Boolean);
-        const mine = subscriptions.filter((s) => (s.scopes as string[]).includes(group));
-        const deadLetters = mine.map((s) => s.spec.deadLetterTopic as string).filter(Boolean);
-        // Publish: the relay's topics plus the dead-letter topics daprd publishes to for this app's subscriptions.
-        expect([...(publishing.get(group) ?? [])].sort(), `${group} publishingScopes`).toEqual(
-          [...new Set([...relayed, ...deadLetters])].sort(),
+      it("lets daprd serve only the APIs the app calls, with no service invocation and no secrets API", () => {
+        const configuration = find(objects, "Configuration", "taskbeat");
+        const allowed = (configuration.spec.api.allowed as Obj[]).map(
+          (r) => `${r.protocol} ${r.version}/${r.name}`,
         );
-        // Subscribe: every subscription of the group (subscriptions/ is generated from functions/), plus, for
-        // the backend, the dead-letter topics it keeps (docs/operations.md, "Dead letters").
-        const topics = mine.map((s) => s.spec.topic as string);
-        for (const topic of topics) expect(subscribing.get(group), `${group} may subscribe`).toContain(topic);
-        for (const topic of subscribing.get(group) ?? [])
-          expect(
-            topics.includes(topic) || (group === "backend" && topic.endsWith("-dlq")),
-            `${group} subscribes to ${topic}`,
-          ).toBe(true);
-      }
-      // Every dead-letter topic some subscription uses is kept by the backend.
-      for (const s of subscriptions)
-        if (s.spec.deadLetterTopic) expect(subscribing.get("backend")).toContain(s.spec.deadLetterTopic);
-      if (pubsub.spec.type === "pubsub.kafka") {
-        // Brokers see which app-id a connection belongs to (quotas, ACL audit); daprd substitutes {appID}.
-        expect(meta.clientID).toBe("{appID}");
-      }
+        // runtime/dapr/*.ts: publish and bulk publish, jobs, state (notification), health; metadata for operators.
+        // v1alpha1: the deprecated /v1.0-alpha1 bulk publish and jobs paths, until the runtime moves to /v1.0.
+        const used = new Set([
+          "http v1/publish",
+          "http v1alpha1/publish",
+          "http v1/jobs",
+          "http v1alpha1/jobs",
+          "http v1/state",
+          "http v1/metadata",
+          "http v1/healthz",
+          "grpc v1/PublishEvent",
+        ]);
+        for (const rule of allowed) expect(used, rule).toContain(rule);
+        for (const needed of ["http v1/publish", "http v1/jobs", "http v1/state"])
+          expect(allowed).toContain(needed);
+        // An empty list for a protocol allows all of it: both must be non-empty.
+        expect(allowed.some((r) => r.startsWith("grpc "))).toBe(true);
+        expect(configuration.spec.api.denied).toBeUndefined();
+        expect(configuration.spec.accessControl).toMatchObject({ defaultAction: "deny" });
+        expect(configuration.spec.accessControl.policies ?? []).toEqual([]);
+        expect(configuration.spec.secrets.scopes).toEqual([
+          { storeName: "kubernetes", defaultAccess: "deny" },
+        ]);
+      });
+
+      it("scopes each app-id's pub/sub topics to what it publishes (its relay, its dead letters) and subscribes to", () => {
+        const pubsub = find(objects, "Component", "pubsub");
+        const meta = Object.fromEntries(
+          (pubsub.spec.metadata as Obj[]).map((m) => [m.name, m.value as string]),
+        );
+        const publishing = topicScopes(meta.publishingScopes);
+        const subscribing = topicScopes(meta.subscriptionScopes);
+        // Every app-id that loads the component is listed: one left out could use every topic.
+        expect([...publishing.keys()].sort()).toEqual([...pubsub.scopes].sort());
+        expect([...subscribing.keys()].sort()).toEqual([...pubsub.scopes].sort());
+        for (const group of groups) {
+          const d = deployments.find(
+            (x) => x.spec.template.metadata.annotations["dapr.io/app-id"] === group,
+          ) as Obj;
+          const relay = envOf(d.spec.template.spec.containers[0]).OUTBOX_RELAY_TOPICS?.value as
+            | string
+            | undefined;
+          expect(relay, `${group} OUTBOX_RELAY_TOPICS`).toBeDefined();
+          const relayed = (relay as string).split(",").filter(Boolean);
+          const mine = subscriptions.filter((s) => (s.scopes as string[]).includes(group));
+          const deadLetters = mine.map((s) => s.spec.deadLetterTopic as string).filter(Boolean);
+          // Publish: the relay's topics plus the dead-letter topics daprd publishes to for this app's subscriptions.
+          expect([...(publishing.get(group) ?? [])].sort(), `${group} publishingScopes`).toEqual(
+            [...new Set([...relayed, ...deadLetters])].sort(),
+          );
+          // Subscribe: every subscription of the group (subscriptions/ is generated from functions/), plus, for
+          // the backend, the dead-letter topics it keeps (docs/operations.md, "Dead letters").
+          const topics = mine.map((s) => s.spec.topic as string);
+          for (const topic of topics)
+            expect(subscribing.get(group), `${group} may subscribe`).toContain(topic);
+          for (const topic of subscribing.get(group) ?? [])
+            expect(
+              topics.includes(topic) || (group === "backend" && topic.endsWith("-dlq")),
+              `${group} subscribes to ${topic}`,
+            ).toBe(true);
+        }
+        // Every dead-letter topic some subscription uses is kept by the backend.
+        for (const s of subscriptions)
+          if (s.spec.deadLetterTopic) expect(subscribing.get("backend")).toContain(s.spec.deadLetterTopic);
+        if (pubsub.spec.type === "pubsub.kafka") {
+          // Brokers see which app-id a connection belongs to (quotas, ACL audit); daprd substitutes {appID}.
+          expect(meta.clientID).toBe("{appID}");
+        }
+      });
     });
-  });
-});
+  },
+);
 
 /** The generated Subscription manifests (one per topic handler in functions/). */
 const subscriptions = readdirSync(path.join(root, "subscriptions"))
