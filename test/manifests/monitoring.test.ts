@@ -88,7 +88,7 @@ describe.skipIf(kubectl.skip)(`monitoring component in the production overlay${k
     }
     const endpoints = monitor.spec.podMetricsEndpoints as Obj[];
     const [app] = (deployments[0] as Obj).spec.template.spec.containers as Obj[];
-    const appPorts = (app?.ports as Obj[]).map((p) => p.name);
+    const appPorts = ((app?.ports ?? []) as Obj[]).map((p) => p.name);
     // "dapr-metrics" is the name the sidecar injector gives daprd's metrics port.
     expect(endpoints.map((e) => [e.port, e.path])).toEqual([
       ["http", "/metrics"],
@@ -104,7 +104,9 @@ describe.skipIf(kubectl.skip)(`monitoring component in the production overlay${k
     }
     // The NetworkPolicy lets Prometheus (namespace monitoring) in on both ports.
     const policy = objects.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "taskbeat-default");
-    const ports = (policy?.spec.ingress as Obj[]).flatMap((i) => (i.ports as Obj[]).map((p) => p.port));
+    const ports = ((policy?.spec.ingress ?? []) as Obj[]).flatMap((i) =>
+      (i.ports as Obj[]).map((p) => p.port),
+    );
     expect(ports).toEqual(expect.arrayContaining([9090, "http"]));
   });
 
