@@ -178,20 +178,36 @@ describe.skipIf(kubectl.skip)(
           (r) => `${r.protocol} ${r.version}/${r.name}`,
         );
         // runtime/dapr/*.ts: publish and bulk publish, jobs, state (notification), health; metadata for operators.
-        // v1alpha1: the deprecated /v1.0-alpha1 bulk publish and jobs paths, until the runtime moves to /v1.0.
+        // v1.0-alpha1: the deprecated bulk publish and jobs paths, until the runtime moves to /v1.0. daprd matches
+        // "<version>/<name>" as a prefix of the route, so these are the paths the app calls.
         const used = new Set([
-          "http v1/publish",
-          "http v1alpha1/publish",
-          "http v1/jobs",
-          "http v1alpha1/jobs",
-          "http v1/state",
-          "http v1/metadata",
-          "http v1/healthz",
+          "http v1.0/publish",
+          "http v1.0-alpha1/publish",
+          "http v1.0/jobs",
+          "http v1.0-alpha1/jobs",
+          "http v1.0/state",
+          "http v1.0/metadata",
+          "http v1.0/healthz",
           "grpc v1/PublishEvent",
         ]);
         for (const rule of allowed) expect(used, rule).toContain(rule);
-        for (const needed of ["http v1/publish", "http v1/jobs", "http v1/state"])
+        for (const needed of ["http v1.0/publish", "http v1.0/jobs", "http v1.0/state"])
           expect(allowed).toContain(needed);
+        // Every path runtime/dapr/ calls (other than health, always served) is covered by one of them.
+        const calls = readdirSync(path.join(root, "runtime/dapr"))
+          .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+          .flatMap((name) => [
+            ...readFileSync(path.join(root, "runtime/dapr", name), "utf8").matchAll(
+              /[`"]\/(v1\.0[^/]*\/[a-z]+)/g,
+            ),
+          ])
+          .map(([, prefix]) => prefix as string)
+          .filter((prefix) => !prefix.endsWith("/healthz") && prefix !== "v1.0/secrets");
+        expect(calls.length).toBeGreaterThan(0);
+        for (const call of calls) expect(allowed, call).toContain(`http ${call}`);
+        // The secrets client (runtime/dapr/secrets.ts) has no caller in the app, so its API stays closed; a
+        // caller would need an allowlist entry and a secrets scope.
+        expect(callersOf(/\.secrets\.get\(/)).toEqual([]);
         // An empty list for a protocol allows all of it: both must be non-empty.
         expect(allowed.some((r) => r.startsWith("grpc "))).toBe(true);
         expect(configuration.spec.api.denied).toBeUndefined();
@@ -249,6 +265,17 @@ describe.skipIf(kubectl.skip)(
     });
   },
 );
+
+/** Non-test source files outside runtime/dapr and runtime/dev (the client and the local sidecar) matching `pattern`. */
+function callersOf(pattern: RegExp): string[] {
+  return ["runtime", "functions"].flatMap((dir) =>
+    readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
+      .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+      .filter((file) => !file.startsWith("runtime/dapr/") && !file.startsWith("runtime/dev/"))
+      .filter((file) => pattern.test(readFileSync(path.join(root, file), "utf8"))),
+  );
+}
 
 /** The generated Subscription manifests (one per topic handler in functions/). */
 const subscriptions = readdirSync(path.join(root, "subscriptions"))
