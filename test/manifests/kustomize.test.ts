@@ -7,12 +7,18 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { Job } from "kubernetes-models/batch/v1";
+import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
+import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { findDaprReference, validateAgainstCrd } from "../support/crd.js";
+import { validateAgainstCrd } from "../support/crd.js";
+import {
+  daprReferenceDir,
+  kubectl as kubectlPrerequisite,
+  daprReference as referencePrerequisite,
+} from "./prerequisites.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const overlaysDir = path.join(root, "manifests/overlays");
@@ -23,20 +29,13 @@ const groups = readdirSync(path.join(root, "functions"), { withFileTypes: true }
   .filter((entry) => entry.isDirectory() && !entry.name.startsWith("_"))
   .map((entry) => entry.name)
   .sort();
-const daprReference = findDaprReference(root);
+const daprReference = daprReferenceDir;
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML; the assertions are the type checks
 type Obj = Record<string, any>;
 
-function kubectlAvailable(): boolean {
-  try {
-    execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const kubectl = kubectlAvailable();
+// Outside CI a missing kubectl skips these tests (saying so); in CI they run and fail.
+const kubectl = !kubectlPrerequisite.skip;
 
 function build(overlay: string): Obj[] {
   const out = execFileSync("kubectl", ["kustomize", path.join(overlaysDir, overlay)], { encoding: "utf8" });
@@ -60,6 +59,9 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "v1 Service": Service,
   "v1 ConfigMap": ConfigMap,
   "v1 Secret": Secret,
+  "v1 Namespace": Namespace,
+  "batch/v1 Job": Job,
+  "networking.k8s.io/v1 Ingress": Ingress,
   "apps/v1 Deployment": Deployment,
   "apps/v1 StatefulSet": StatefulSet,
   "policy/v1 PodDisruptionBudget": PodDisruptionBudget,
@@ -104,7 +106,7 @@ function knownMetadataKeys(type: string, version: string): Set<string> | undefin
   );
 }
 
-describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kubectl is not on PATH"}`, () => {
+describe.skipIf(!kubectl)(`kubectl kustomize${kubectlPrerequisite.note}`, () => {
   it("finds the overlays", () => {
     expect(overlays.sort()).toEqual(["local", "production"]);
   });
@@ -118,7 +120,10 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
       expect(objects.length).toBeGreaterThan(0);
       const names = objects.map((o) => `${o.apiVersion} ${id(o)}`);
       expect(new Set(names).size).toBe(names.length);
-      for (const o of objects) expect(o.metadata.namespace, id(o)).toBe("taskbeat");
+      // The Namespace itself is cluster-scoped; everything else lives in it.
+      for (const o of objects.filter((x) => x.kind !== "Namespace"))
+        expect(o.metadata.namespace, id(o)).toBe("taskbeat");
+      expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual(["taskbeat"]);
     });
 
     it("has Kubernetes objects that validate against the Kubernetes schemas", () => {
@@ -138,8 +143,8 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
       expect(problems).toEqual([]);
     });
 
-    it.skipIf(!daprReference)(
-      `has Dapr objects that validate against the CRDs${daprReference ? "" : " — SKIPPED: ../shared/dapr-reference is absent"}`,
+    it.skipIf(referencePrerequisite.skip)(
+      `has Dapr objects that validate against the CRDs${referencePrerequisite.note}`,
       () => {
         const problems: string[] = [];
         const dapr = objects.filter(isDapr);
@@ -163,8 +168,8 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
       },
     );
 
-    it.skipIf(!daprReference)(
-      `has Components that use only metadata keys their type documents${daprReference ? "" : " — SKIPPED: ../shared/dapr-reference is absent"}`,
+    it.skipIf(referencePrerequisite.skip)(
+      `has Components that use only metadata keys their type documents${referencePrerequisite.note}`,
       () => {
         const problems: string[] = [];
         for (const c of objects.filter((o) => isDapr(o) && o.kind === "Component")) {
@@ -175,6 +180,8 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
             continue;
           }
           for (const m of metadata) {
+            // Topic scopes are read by daprd for every pub/sub, not by the component (DAPR_PUBSUB_KEYS).
+            if (type.startsWith("pubsub.") && DAPR_PUBSUB_KEYS.has(m.name)) continue;
             if (!known.has(m.name)) problems.push(`${id(c)}: "${m.name}" is not a ${type} ${version} field`);
           }
         }
@@ -223,10 +230,23 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
         for (const key of ["cpu-request", "cpu-limit", "memory-request", "memory-limit"]) {
           expect(a[`dapr.io/sidecar-${key}`], `${id(d)} sidecar-${key}`).toBeTruthy();
         }
-        // daprd drains at least as long as the app, and both finish inside the pod's grace period.
+        // Shutdown order: the app sleeps in preStop, then drains (SHUTDOWN_GRACE_MS) and closes its listener after
+        // a short delay; daprd keeps its API up that long (block-shutdown-duration), then drains itself
+        // (graceful-shutdown-seconds); the pod's grace period covers daprd's whole shutdown.
+        const [app] = pod.containers as Obj[];
+        const preStop = Number(app?.lifecycle?.preStop?.sleep?.seconds);
+        expect(preStop, `${id(d)} preStop sleep`).toBeGreaterThanOrEqual(3);
+        expect(preStop).toBeLessThanOrEqual(10);
+        const block = seconds(a["dapr.io/block-shutdown-duration"]);
         const sidecarGrace = Number(a["dapr.io/graceful-shutdown-seconds"]);
-        expect(sidecarGrace * 1000).toBeGreaterThanOrEqual(appGraceMs);
-        expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(sidecarGrace);
+        expect(block, `${id(d)} block-shutdown-duration`).toBeGreaterThanOrEqual(
+          preStop + appGraceMs / 1000 + LISTENER_DELAY_S,
+        );
+        expect(sidecarGrace).toBeGreaterThan(0);
+        expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(block + sidecarGrace);
+        // No Kubernetes API token in the pod: nothing in it calls the API (daprd gets its own Sentry token).
+        expect(pod.automountServiceAccountToken, id(d)).toBe(false);
+        expect(a["dapr.io/disable-builtin-k8s-secret-store"], id(d)).toBe("true");
 
         expect(pod.securityContext).toMatchObject({
           runAsNonRoot: true,
@@ -269,7 +289,9 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
         objects.filter((o) => o.kind === kind && isApp(o)).map((o) => o.metadata.name as string);
       const expected = groups.map((g) => `taskbeat-${g}`);
       expect(names("Service").sort()).toEqual(expected);
-      expect(names("ServiceAccount").sort()).toEqual(expected);
+      expect(names("ServiceAccount").sort()).toEqual([...expected, "taskbeat-migrate"].sort());
+      for (const sa of objects.filter((o) => o.kind === "ServiceAccount" && isApp(o)))
+        expect(sa.automountServiceAccountToken, id(sa)).toBe(false);
       const pdbs = objects.filter((o) => o.kind === "PodDisruptionBudget");
       expect(pdbs.map((p) => p.spec.selector.matchLabels["app.kubernetes.io/name"]).sort()).toEqual(expected);
       const hpas = objects.filter((o) => o.kind === "HorizontalPodAutoscaler");
@@ -277,7 +299,12 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? "" : " — SKIPPED: kube
       for (const h of hpas) {
         expect(names("Deployment")).toContain(h.spec.scaleTargetRef.name);
         expect(h.spec.minReplicas).toBeLessThanOrEqual(h.spec.maxReplicas);
+        // The HPA owns the count: a replicas field would reset it at every `kubectl apply`.
+        const target = deployments.find((d) => d.metadata.name === h.spec.scaleTargetRef.name);
+        expect(target?.spec.replicas, `${h.spec.scaleTargetRef.name} replicas`).toBeUndefined();
       }
+      // A not-ready pod never blocks a node drain.
+      for (const p of pdbs) expect(p.spec.unhealthyPodEvictionPolicy, id(p)).toBe("AlwaysAllow");
       for (const s of objects.filter((o) => o.kind === "Service" && isApp(o))) {
         const target = deployments.find((d) => d.metadata.name === s.metadata.name);
         expect(target?.spec.template.metadata.labels).toMatchObject(s.spec.selector);
@@ -422,6 +449,25 @@ describe.skipIf(!kubectl)(
   },
 );
 
+/** Component metadata that daprd itself reads for every pub/sub type (topic scoping), so no component documents it. */
+const DAPR_PUBSUB_KEYS = new Set([
+  "publishingScopes",
+  "subscriptionScopes",
+  "allowedTopics",
+  "protectedTopics",
+]);
+
+/** The seconds the app may wait, after its drain, before closing its listener (the runtime's default delay). */
+const LISTENER_DELAY_S = 5;
+
+/** A Go duration such as "20s" or "1m30s", in seconds. */
+function seconds(duration: string | undefined): number {
+  const parts = [...(duration ?? "").matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  expect(parts.length, `duration ${duration}`).toBeGreaterThan(0);
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 } as const;
+  return parts.reduce((sum, [, n, u]) => sum + Number(n) * unit[u as keyof typeof unit], 0);
+}
+
 /** Groups that publish (outbox relay through their own sidecar) or subscribe. */
 const PUBSUB_USERS = ["backend", "email", "notification", "recurring"];
 
@@ -436,7 +482,7 @@ const TEMPLATE_SECRET_KEYS = parseAllDocuments(
 function secretRefs(objects: Obj[]): string[] {
   const refs: string[] = [];
   for (const o of objects) {
-    if (o.kind === "Deployment" || o.kind === "StatefulSet") {
+    if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "Job") {
       const a = (o.spec.template.metadata.annotations ?? {}) as Record<string, string>;
       for (const key of ["dapr.io/api-token-secret", "dapr.io/app-token-secret"]) {
         if (a[key]) refs.push(`${a[key]}/token`);
