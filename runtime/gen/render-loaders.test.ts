@@ -1,7 +1,6 @@
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixturePath } from "../../test/support/fixture-project.js";
-import { topicsInGroups } from "../../test/support/scanned-units.js";
 import { renderGroupLoaders } from "./render-loaders.js";
 import { type ScannedUnit, scanFunctions } from "./scan.js";
 
