@@ -176,9 +176,12 @@ type SubscriptionInput<TSchema extends StandardSchemaV1> = Omit<
 /**
  * A Dapr topic route.
  * @example
+ * // functions/shop/order-placed.topic.ts
  * export default defineSubscription({
- *   pubsub: "pubsub", topic: "task-recurrence", schema: TaskCompletedSchema,
- *   async handle(task, ctx) { await createNextOccurrence(ctx.sql, task, ctx.event.id) },
+ *   pubsub: "pubsub", topic: "orders", schema: v.object({ orderId: v.string() }),
+ *   async handle({ orderId }, ctx) {
+ *     await ctx.sql`insert into shipments (order_id, event_id) values (${orderId}, ${ctx.event.id})`;
+ *   },
  * });
  */
 export function defineSubscription<TSchema extends StandardSchemaV1>(
@@ -194,7 +197,11 @@ export function defineSubscription<TSchema extends StandardSchemaV1>(
 /**
  * A Dapr job callback; its schedule lives in `jobs/<name>.json`.
  * @example
- * export default defineJob({ name: "relay-outbox", async handle(_data, ctx) { await relay(ctx) } });
+ * // functions/shop/nightly-report.job.ts, scheduled by jobs/nightly-report.json
+ * export default defineJob({
+ *   name: "nightly-report",
+ *   async handle(_data, ctx) { ctx.log.info("report", { orders: await countOrders(ctx.sql) }) },
+ * });
  */
 export function defineJob<TSchema extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
   definition: Omit<JobDefinition<TSchema>, "kind">,
@@ -205,9 +212,15 @@ export function defineJob<TSchema extends StandardSchemaV1 = StandardSchemaV1<un
 /**
  * An MCP tool.
  * @example
+ * // functions/shop/get_order.tool.ts
  * export default defineTool({
- *   name: "get_task", description: "Fetch one task by id.", input: v.object({ id: v.string() }),
- *   handle: ({ id }, ctx) => getTask(ctx, id),
+ *   name: "get_order",
+ *   description: "Fetch one of the caller's orders by id. Fails with ORDER_NOT_FOUND.",
+ *   input: v.object({ order_id: v.pipe(v.string(), v.description("The order's id.")) }),
+ *   output: v.object({ order: OrderOutput }),
+ *   annotations: { title: "Get order", readOnlyHint: true, openWorldHint: false },
+ *   handle: async ({ order_id }, ctx: ShopContext) => ({ order: await findOrder(ctx, order_id) }),
+ *   summarize: ({ order }) => `Order ${order.id}: ${order.status}.`,
  * });
  */
 export function defineTool<
@@ -240,8 +253,10 @@ export function defineMcp<TPrincipal, TContext>(
 /**
  * A group's setup (readiness checks, start/stop hooks, MCP authentication, CLI commands).
  * @example
+ * // functions/shop/warehouse.setup.ts
  * export default defineSetup({
- *   start: ({ config, log }) => { const mailer = openMailer(config, log); return { stop: () => mailer.close() } },
+ *   readiness: () => [{ name: "warehouse", check: (signal) => warehouse.ping(signal) }],
+ *   start: async () => { await warehouse.connect(); return { stop: () => warehouse.close() } },
  * });
  */
 export function defineSetup(definition: Omit<SetupDefinition, "kind">): SetupDefinition {
