@@ -1,15 +1,17 @@
 /**
- * The claim alarm: the look-ahead query on a real database, and the timer's rules with real timers
- * (which reminder it waits for, which of two moments wins, spacing, stopping, failures).
+ * The claim alarm: the look-ahead query on a real database, and the timer's rules on a fake clock
+ * (which reminder it waits for, which of two moments wins, spacing, stopping, failures): the timer's
+ * behaviour is exact there, with no wall-clock waits to loosen on a busy machine.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "../../../runtime/log.js";
 import { seedReminders, seedTasks, seedUser } from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { ClaimAlarm, msUntilNextReminder } from "./claim-alarm.js";
 
 const db = useTestDb("claim-alarm");
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Moves the fake clock on, running the timers (and the promises they start) that fall due. */
+const sleep = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 describe("msUntilNextReminder", () => {
   beforeEach(async () => {
@@ -60,6 +62,13 @@ function alarmWith(
 }
 
 describe("ClaimAlarm", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("claims when the next reminder falls due, then looks again", async () => {
     const { alarm, claims } = alarmWith([60, 40]);
     const armedAt = performance.now();
@@ -70,8 +79,8 @@ describe("ClaimAlarm", () => {
     await sleep(120);
     // The first at ≥ 60 ms, the second 40 ms after it; then the look-ahead found nothing.
     expect(claims).toHaveLength(2);
-    expect((claims[0] as number) - armedAt).toBeGreaterThanOrEqual(59);
-    expect((claims[1] as number) - (claims[0] as number)).toBeGreaterThanOrEqual(39);
+    expect((claims[0] as number) - armedAt).toBe(60);
+    expect((claims[1] as number) - (claims[0] as number)).toBe(40);
     expect(alarm.armed).toBe(false);
   });
 
@@ -92,7 +101,7 @@ describe("ClaimAlarm", () => {
     await alarm.rearm();
     await sleep(120);
     expect(claims).toHaveLength(2);
-    expect((claims[1] as number) - (claims[0] as number)).toBeGreaterThanOrEqual(49);
+    expect((claims[1] as number) - (claims[0] as number)).toBe(50);
   });
 
   it("claims nothing once stopped, and arms no more", async () => {
