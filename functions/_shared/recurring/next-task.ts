@@ -4,6 +4,7 @@
  * not the event's snapshot: a task reopened, deleted or made non-repeating since gets no next one.
  */
 
+import { firstDelivery } from "../../../runtime/inbox.js";
 import { DropMessage } from "../../../runtime/outcomes.js";
 import { type DomainContext, type Tx, transact } from "../domain/context.js";
 import { DomainError } from "../domain/errors.js";
@@ -37,10 +38,7 @@ export async function createNextOccurrence(
   eventId: string,
 ): Promise<NextTaskOutcome> {
   return transact(ctx, async (tx, emit): Promise<NextTaskOutcome> => {
-    const [fresh] = await tx`
-      insert into processed_events (consumer, event_id) values (${CONSUMER}, ${eventId})
-      on conflict do nothing returning 1`;
-    if (!fresh) return { kind: "duplicate" };
+    if (!(await firstDelivery(tx, CONSUMER, eventId))) return { kind: "duplicate" };
     // Its labels before the task, the lock order delete_category and delete_tag rely on (tasks-input.ts).
     await tx`
       select 1 from categories where id = (select category_id from tasks where id = ${taskId}) for key share`;
