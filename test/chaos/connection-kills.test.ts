@@ -45,7 +45,6 @@ let admin: Sql | undefined;
 let sidecar: LocalSidecar | undefined;
 let app: TaskbeatProcess | undefined;
 afterAll(async () => {
-    (await import("node:fs")).writeFileSync(process.env.CHAOS_DUMP, app.stderrLines.join("\n"));
   if (app?.alive()) {
     app.child.kill("SIGTERM");
     const timer = setTimeout(() => app?.child.kill("SIGKILL"), 5_000);
