@@ -20,7 +20,10 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && n
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY patches ./patches
+# --ignore-scripts also skips `postinstall`, so the dependency patches of patches/ (patch-package, a dev
+# dependency) are applied here by hand; a patch that no longer applies fails the build.
+RUN npm ci --ignore-scripts --no-audit --no-fund && node_modules/.bin/patch-package --error-on-fail
 COPY scripts ./scripts
 COPY runtime ./runtime
 COPY functions ./functions
@@ -46,6 +49,9 @@ ENV NODE_ENV=production \
     JOBS_DIR=/app/jobs
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+# The deps stage has no patch-package: each package patched in patches/ comes from the build stage instead
+# (same lockfile, same version, patch applied). postgres: see docs/operations.md, "Dropped database connections".
+COPY --from=build /app/node_modules/postgres ./node_modules/postgres
 COPY package.json ./
 COPY bin ./bin
 COPY --from=build /app/dist ./dist

@@ -1,5 +1,12 @@
 /**
  * The one PostgreSQL client of the process, built from config and handed to handlers in `ctx.sql`.
+ *
+ * postgres.js is pinned and patched (patches/postgres+<version>.patch, applied by patch-package at
+ * install and in the image's build stage): unpatched, a session terminated under it could crash the
+ * process or leave a pool connection waiting forever. With the patch a dropped connection fails only
+ * the queries that were on it and the pool reconnects by itself; test/chaos/connection-kills.test.ts
+ * proves it on `serve`, runtime/db/driver.test.ts case by case. See docs/operations.md, "Dropped
+ * database connections". `?application_name=` in DATABASE_URL overrides the sessions' "taskbeat".
  */
 import postgres, { type Sql } from "postgres";
 

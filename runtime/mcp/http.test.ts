@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { Sql } from "postgres";
 import { describe, expect, it } from "vitest";
 import { fakeMcpSetup } from "../../test/support/fake-mcp-setup.js";
-import { silentLogger } from "../log.js";
+import { createLogger, silentLogger } from "../log.js";
 import { checkHostAndOrigin, DEFAULT_ALLOWED_HOSTS, hostMatcher, mountMcp } from "./http.js";
 
 describe("mountMcp authentication", () => {
@@ -41,6 +41,44 @@ describe("mountMcp authentication", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("www-authenticate")).toBe('Bearer realm="taskbeat"');
     expect(await response.json()).toMatchObject({ error: "unauthorized" });
+  });
+});
+
+describe("mountMcp when the database does not answer", () => {
+  it("answers a token check that failed with 503, Retry-After and a JSON-RPC error, logged as one JSON line", async () => {
+    // What postgres.js rejects with when the session was terminated under the query.
+    const dropped = Object.assign(new Error("write CONNECTION_CLOSED 127.0.0.1:5432"), {
+      code: "CONNECTION_CLOSED",
+    });
+    const sql = (() => Promise.reject(dropped)) as unknown as Sql;
+    const lines: string[] = [];
+    const app = new Hono();
+    // An application whose authentication asks the database, as any real one does.
+    const setup = { ...fakeMcpSetup(), authenticate: (db: Sql) => db`select 1`.then(() => undefined) };
+    mountMcp(app, { sql, log: createLogger({ write: (line) => lines.push(line) }), tools: [], setup });
+    const response = await app.request("http://localhost/mcp", {
+      method: "POST",
+      headers: {
+        host: "localhost",
+        authorization: `Bearer tb_${"a".repeat(43)}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(await response.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32603, message: expect.stringContaining("retry") },
+    });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      level: "error",
+      msg: "token check failed",
+      component: "mcp",
+      error: { code: "CONNECTION_CLOSED" },
+    });
   });
 });
 

@@ -3,7 +3,8 @@
  * replica can answer any request and nothing lives between requests. In front of it, in this order:
  * Host/Origin against an allow-list (a web page that rebinds its DNS name to 127.0.0.1 must not reach
  * a local taskbeat: 403), then the bearer token (401 with `WWW-Authenticate`, plain HTTP rather than a
- * JSON-RPC error, so clients know to ask for credentials; see `unauthorized`).
+ * JSON-RPC error, so clients know to ask for credentials; see `unauthorized`). A token the database
+ * could not check (a dropped connection) is 503 with Retry-After and a JSON-RPC error, logged as one line.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Context, Hono } from "hono";
@@ -51,7 +52,15 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
     if (header === "") return unauthorized(c, "missing");
     const token = /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
     if (token === undefined) return unauthorized(c, "invalid_request");
-    const principal = await setup.authenticate(options.sql, token);
+    let principal: unknown;
+    try {
+      principal = await setup.authenticate(options.sql, token);
+    } catch (error) {
+      // The database did not answer (a dropped connection, a failover): the token may well be good,
+      // so not 401; the pool reconnects by itself, and the client should simply retry.
+      log.error("token check failed", { error });
+      return unavailable(c, "taskbeat could not reach its database to check the token; retry in a moment.");
+    }
     if (principal === undefined) return unauthorized(c, "invalid_token");
     // Stateless: there is no server-initiated stream to GET and no session to DELETE.
     if (c.req.method !== "POST") {
@@ -93,8 +102,31 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
       c.header("Retry-After", "1");
       return c.json({ error: "unavailable", message: "taskbeat is shutting down; retry shortly." }, 503);
     }
-    return options.lifecycle ? options.lifecycle.track(() => serve(c)) : serve(c);
+    const guarded = async () => {
+      try {
+        return await serve(c);
+      } catch (error) {
+        // The tools answer their own failures (INTERNAL_ERROR results); this is anything around them.
+        log.error("mcp request failed", { error });
+        return rpcError(c, 500, "taskbeat failed to handle the request; retry in a moment.");
+      }
+    };
+    return options.lifecycle ? options.lifecycle.track(guarded) : guarded();
   });
+}
+
+/**
+ * A JSON-RPC error (-32603, internal error) for a request taskbeat could not handle, as an MCP client
+ * expects on a non-2xx answer; `id` is null as the request was not read (or not understood) yet.
+ */
+function rpcError(c: Context, status: 500 | 503, message: string) {
+  return c.json({ jsonrpc: "2.0", id: null, error: { code: -32603, message } }, status);
+}
+
+/** 503 with Retry-After: a dependency (the database) did not answer; another try will likely work. */
+function unavailable(c: Context, message: string) {
+  c.header("Retry-After", "1");
+  return rpcError(c, 503, message);
 }
 
 type AuthFailure = "missing" | "invalid_request" | "invalid_token";

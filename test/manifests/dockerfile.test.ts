@@ -3,7 +3,7 @@
  * `taskbeat serve --group $FUNCTION_GROUP` as a non-root user, from the compiled build, with production
  * dependencies only, on the pinned Node.js release CI also tests (.ci/run), with OCI labels and source maps.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -78,6 +78,32 @@ describe("Dockerfile", () => {
     expect(last.filter((i) => i.keyword === "COPY").map((i) => i.args)).toContain(
       "--from=deps /app/node_modules ./node_modules",
     );
+  });
+
+  it("ships every dependency patched in patches/ with its patch applied (postinstall does not run there)", () => {
+    const patched = readdirSync(path.join(root, "patches"))
+      .filter((file) => file.endsWith(".patch"))
+      .map((file) => file.replace(/\+[^+]+\.patch$/, "").replaceAll("+", "/"));
+    expect(patched).toContain("postgres");
+    const buildStage = all.find((stage) => stage[0]?.args.endsWith(" AS build")) ?? [];
+    expect(buildStage.map((i) => `${i.keyword} ${i.args}`)).toContain("COPY patches ./patches");
+    expect(
+      buildStage.some(
+        (i) =>
+          i.keyword === "RUN" &&
+          /npm ci\b.*&& node_modules\/\.bin\/patch-package --error-on-fail/.test(i.args),
+      ),
+    ).toBe(true);
+    const copied = last.filter((i) => i.keyword === "COPY").map((i) => i.args);
+    const fromDeps = copied.indexOf("--from=deps /app/node_modules ./node_modules");
+    for (const name of patched) {
+      // After the unpatched copy from deps, so it replaces it.
+      expect(copied.indexOf(`--from=build /app/node_modules/${name} ./node_modules/${name}`)).toBeGreaterThan(
+        fromDeps,
+      );
+    }
+    const ignore = readFileSync(path.join(root, ".dockerignore"), "utf8");
+    expect(ignore).toMatch(/^!patches\/\*\*$/m);
   });
 
   it("builds dist/ in a build stage and ships it with bin/ and jobs/, without the sources", () => {
