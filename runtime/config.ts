@@ -97,6 +97,45 @@ const EnvSchema = v.object({
   MAIL_FROM: optionalText,
   /** Connection, greeting and socket-inactivity timeout of the SMTP client. */
   SMTP_TIMEOUT_MS: milliseconds(10_000),
+  // --- OAuth for /mcp (functions/_shared/oauth) ---
+  /**
+   * The externally visible origin, e.g. `https://tasks.example.com` behind an ingress: the issuer and
+   * the resource identifier (`<PUBLIC_URL>/mcp`) of OAuth. Unset: `http://127.0.0.1:<PORT>`.
+   */
+  PUBLIC_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.url("must be a URL such as https://tasks.example.com"),
+      v.check(
+        (url) => /^https?:\/\/[^/]+\/?$/i.test(url),
+        "must be an origin (http(s)://host[:port]), no path",
+      ),
+      v.transform((url) => url.replace(/\/$/, "")),
+    ),
+  ),
+  /** Whether a new email may sign up at the sign-in page. Unset: closed in production, open otherwise. */
+  SIGNUP: v.optional(v.picklist(["open", "closed"], "must be open or closed")),
+  /** `production` closes sign-up by default (so does an https PUBLIC_URL). */
+  NODE_ENV: optionalText,
+  /** The built-in authorization server (sign-in page, registration, tokens); `off` trusts OAUTH_ISSUER only. */
+  OAUTH_SERVER: v.optional(v.picklist(["on", "off"], "must be on or off"), "on"),
+  /** An external OpenID Connect issuer whose JWT access tokens (audience = the resource) /mcp accepts. */
+  OAUTH_ISSUER: v.optional(v.pipe(v.string(), v.url("must be the issuer URL, e.g. https://id.example.com"))),
+  /**
+   * Host names a Client ID Metadata Document may be fetched from although they resolve to private or
+   * loopback addresses (comma-separated). Unset: only public addresses over https.
+   */
+  OAUTH_CIMD_ALLOWED_HOSTS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((list) =>
+        list
+          .split(",")
+          .map((host) => host.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ),
+  ),
 });
 
 export type Config = v.InferOutput<typeof EnvSchema>;
