@@ -60,7 +60,9 @@ export function parseClientMetadata(body: unknown): ClientMetadata {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first?.path.join(".") || "body";
-    throw new OAuthProblem("invalid_client_metadata", `${where}: ${first?.message ?? "invalid metadata"}`);
+    // RFC 7591 §3.2.2 has its own code for a bad redirect URI.
+    const code = first?.path[0] === "redirect_uris" ? "invalid_redirect_uri" : "invalid_client_metadata";
+    throw new OAuthProblem(code, `${where}: ${first?.message ?? "invalid metadata"}`);
   }
   const metadata = parsed.data;
   if (metadata.redirect_uris.length === 0 || metadata.redirect_uris.length > MAX_REDIRECT_URIS)
