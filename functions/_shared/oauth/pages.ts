@@ -112,7 +112,7 @@ The name is the application's own claim; taskbeat has not checked it.</div>
 <p>If you allow it, this application can, as <strong>${e(email)}</strong>:</p>
 <ul><li>read your tasks, categories, tags, reminders and settings</li>
 <li>create, change, complete and delete them</li></ul>
-<p>You will be sent back to <strong>${e(where)}</strong>. You can revoke access from the application at any time.</p>
+<p>You will be sent back to <strong>${e(where)}</strong>.</p>
 <div class="row">
 <form method="post" action="/oauth/consent">${hidden(request)}<input type="hidden" name="decision" value="deny">
 <button class="secondary" type="submit">Deny</button></form>
