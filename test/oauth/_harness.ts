@@ -27,9 +27,14 @@ export interface OAuthStack {
   close(): Promise<void>;
 }
 
-export async function startOAuthStack(db: TestDb, env: Record<string, string> = {}): Promise<OAuthStack> {
+/** `port` when the test must know the public URL in advance (an external issuer's audience). */
+export async function startOAuthStack(
+  db: TestDb,
+  env: Record<string, string> = {},
+  fixedPort?: number,
+): Promise<OAuthStack> {
   const smtp = await startTestSmtp();
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const config = loadConfig({
     PORT: String(port),
     SMTP_URL: smtp.url,
