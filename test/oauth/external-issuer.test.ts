@@ -106,7 +106,7 @@ async function externalToken(login: string, resource: string): Promise<string> {
     }
     // An interaction page: log in (any password), then consent.
     const html = await answer.text();
-    const prompt = html.includes('name="login"')
+    const prompt: Record<string, string> = html.includes('name="login"')
       ? { prompt: "login", login, password: "x" }
       : { prompt: "consent" };
     const submitted = await browser.post(location, prompt);
