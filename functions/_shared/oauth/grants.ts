@@ -154,6 +154,11 @@ export async function refreshGrant(
 }
 
 async function issueTokens(sql: Sql, grantId: string, scope: string, settings: OAuthSettings) {
+  // Now and then, forget what has expired. Spent refresh tokens stay until then: reuse detection needs them.
+  if (Math.random() < 0.01) {
+    await sql`delete from oauth_tokens where expires_at < now() - interval '1 day'`;
+    await sql`delete from oauth_codes where expires_at < now() - interval '1 day'`;
+  }
   const access = randomSecret(ACCESS_TOKEN_PREFIX);
   const refresh = randomSecret(REFRESH_TOKEN_PREFIX);
   await sql`

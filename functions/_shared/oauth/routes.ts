@@ -49,6 +49,8 @@ export interface OAuthRoutesOptions {
 
 const BROWSER_COOKIE = "taskbeat_oauth";
 const REGISTRATIONS_PER_HOUR = 1000;
+const REQUESTS_PER_HOUR = 10_000;
+const MAX_STATE = 1024;
 
 export function mountOAuth(app: Hono, options: OAuthRoutesOptions): void {
   const { sql, settings, log } = options;
@@ -146,6 +148,8 @@ export function mountOAuth(app: Hono, options: OAuthRoutesOptions): void {
     if (query.response_type !== "code")
       return back("unsupported_response_type", "response_type must be code.");
     if (!query.state) return back("invalid_request", "state is required.");
+    if (query.state.length > MAX_STATE)
+      return back("invalid_request", `state is longer than ${MAX_STATE} characters.`);
     if (!query.code_challenge || !/^[A-Za-z0-9_-]{43}$/.test(query.code_challenge))
       return back("invalid_request", "code_challenge (PKCE, S256) is required.");
     if (query.code_challenge_method !== "S256")
@@ -153,6 +157,12 @@ export function mountOAuth(app: Hono, options: OAuthRoutesOptions): void {
     const resource = query.resource ?? settings.resource;
     if (resource !== settings.resource)
       return back("invalid_target", `This server issues tokens for ${settings.resource} only.`);
+    // Anyone can start a sign-in, so their number is bounded: each is a row until it expires.
+    if (!(await withinLimit(sql, "authorize", REQUESTS_PER_HOUR, 3600)))
+      return c.html(
+        problemPage("Too many sign-ins", "Too many sign-ins were started just now. Try again later."),
+        429,
+      );
     let browser = getCookie(c, BROWSER_COOKIE);
     if (!browser || !/^[A-Za-z0-9_-]{43}$/.test(browser)) {
       browser = randomSecret();
@@ -211,7 +221,8 @@ export function mountOAuth(app: Hono, options: OAuthRoutesOptions): void {
     const form = await pageForm(c);
     return withRequest(c, form.request, form.csrf, async (request) => {
       const email = (form.email ?? "").trim().toLowerCase();
-      if (email.length > 254 || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+      // The users table's own rule: `you@localhost`, the local user, is an address too.
+      if (email.length > 254 || !/^[^@\s]+@[^@\s]+$/.test(email))
         return c.html(
           emailPage(request, {
             error: "Enter an email address like name@example.com.",
