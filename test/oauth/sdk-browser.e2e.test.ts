@@ -138,7 +138,13 @@ describe.skipIf(skipBrowser)(`the SDK client signs in through a real browser${br
       await page.getByRole("button", { name: "Email me a code" }).click();
       await page.getByLabel("Sign-in code").waitFor();
       await page.screenshot({ path: join(screenshots, "2-code.png") });
-      await page.getByLabel("Sign-in code").fill(lastCode(stack.smtp, "e2e@example.com"));
+      // A typo first: the page says so and how many tries are left.
+      const code = lastCode(stack.smtp, "e2e@example.com");
+      await page.getByLabel("Sign-in code").fill(code === "000000" ? "111111" : "000000");
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page.getByRole("alert").textContent()).resolves.toContain("4 tries left");
+      await page.screenshot({ path: join(screenshots, "2b-wrong-code.png") });
+      await page.getByLabel("Sign-in code").fill(code);
       await page.getByRole("button", { name: "Continue" }).click();
       await page.getByRole("button", { name: "Allow" }).waitFor();
       expect(await page.textContent("main")).toContain("E2E Assistant");
