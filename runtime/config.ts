@@ -109,6 +109,51 @@ const EnvSchema = v.object({
     milliseconds(10_000),
     "connection, greeting and socket-inactivity timeout of the SMTP client",
   ),
+  PUBLIC_URL: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.url("must be a URL such as https://tasks.example.com"),
+        v.check(
+          (url) => /^https?:\/\/[^/]+\/?$/i.test(url),
+          "must be an origin (http(s)://host[:port]), no path",
+        ),
+        v.transform((url) => url.replace(/\/$/, "")),
+      ),
+    ),
+    "the externally visible origin behind an ingress, e.g. `https://tasks.example.com`: OAuth's issuer and the " +
+      "resource `<PUBLIC_URL>/mcp`",
+    "`http://127.0.0.1:<PORT>`",
+  ),
+  SIGNUP: setting(
+    v.optional(v.picklist(["open", "closed"], "must be open or closed")),
+    "whether a new email may sign up at the sign-in page",
+    "closed in production, open otherwise",
+  ),
+  NODE_ENV: setting(optionalText, "`production` closes sign-up by default (so does an https `PUBLIC_URL`)"),
+  OAUTH_SERVER: setting(
+    v.optional(v.picklist(["on", "off"], "must be on or off"), "on"),
+    "the built-in authorization server (sign-in page, registration, tokens); `off` trusts `OAUTH_ISSUER` only",
+  ),
+  OAUTH_ISSUER: setting(
+    v.optional(v.pipe(v.string(), v.url("must be the issuer URL, e.g. https://id.example.com"))),
+    "an external OpenID Connect issuer whose JWT access tokens (audience = the resource) `/mcp` accepts",
+  ),
+  OAUTH_CIMD_ALLOWED_HOSTS: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((list) =>
+          list
+            .split(",")
+            .map((host) => host.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ),
+    ),
+    "host names a Client ID Metadata Document may be fetched from although they resolve to private or loopback " +
+      "addresses (comma-separated); unset: only public addresses over https",
+  ),
 });
 
 /** Every setting's schema by name, for the README table (runtime/gen/render-config.ts). */

@@ -133,6 +133,12 @@ export interface McpSetup<TPrincipal = unknown, TContext = unknown> {
   extend?(server: Server, contextOf: (extra: McpRequestExtra) => TContext): void;
   /** What to tell a caller whose token is missing or unknown: how to get one. */
   tokenHelp: { missing: string; invalid: string };
+  /**
+   * Extra auth-params for the 401's `WWW-Authenticate: Bearer …` challenge, e.g.
+   * `{ resource_metadata: "https://host/.well-known/oauth-protected-resource/mcp" }` (RFC 9728 §5.1), so a
+   * client can discover where to get a token. Asked on every 401.
+   */
+  challenge?(): Readonly<Record<string, string>>;
 }
 
 /** What a setup's hooks get: the process's configuration and shared clients. */

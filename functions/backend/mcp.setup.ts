@@ -1,12 +1,14 @@
 /**
- * The MCP tools' caller and context: a personal token (`taskbeat users token`) names a user, and every
- * tool works for that user only. Resources (`task://{id}`) and the `daily_review` prompt sit beside the tools.
+ * The MCP tools' caller and context: a personal token (`taskbeat users token`) or an OAuth access token
+ * (functions/_shared/oauth) names a user, and every tool works for that user only. Resources (`task://{id}`) and the `daily_review` prompt sit beside the tools.
  */
 import { defineMcp, defineSetup } from "../../runtime/define.js";
-import { authenticate } from "../_shared/auth/tokens.js";
+import { authenticate, TOKEN_PREFIX } from "../_shared/auth/tokens.js";
 import type { ToolContext, User } from "../_shared/domain/context.js";
 import { registerDailyReview } from "../_shared/mcp/prompts.js";
 import { registerTaskResource } from "../_shared/mcp/resources.js";
+import { authenticateBearer } from "../_shared/oauth/bearer.js";
+import { oauthSettings } from "../_shared/oauth/settings.js";
 
 const INSTRUCTIONS = `taskbeat keeps the signed-in person's tasks, categories, tags and reminders.
 Dates are ISO 8601; a date without a time means the end of that day in the person's time zone.
@@ -15,7 +17,11 @@ Failed calls answer isError with a code first ("TASK_NOT_FOUND: …") and a sent
 export const taskMcp = defineMcp<User, ToolContext>({
   serverName: "taskbeat",
   instructions: INSTRUCTIONS,
-  authenticate,
+  // Personal tokens first, unchanged; anything else may be an OAuth access token.
+  authenticate: (sql, token) =>
+    token.startsWith(TOKEN_PREFIX) ? authenticate(sql, token) : authenticateBearer(sql, token),
+  // RFC 9728 §5.1: a 401 tells the client where the resource's metadata (and so its sign-in) is.
+  challenge: () => ({ resource_metadata: oauthSettings().resourceMetadataUrl }),
   context: (base, user) => ({ ...base, user }),
   describe: (user) => user.id,
   extend(server, contextOf) {
@@ -24,7 +30,7 @@ export const taskMcp = defineMcp<User, ToolContext>({
   },
   tokenHelp: {
     missing: "`taskbeat users create --email <email>` (or `taskbeat users token <email>`) prints one.",
-    invalid: "issue a new one with `taskbeat users token <email>`.",
+    invalid: "sign in again, or issue a new one with `taskbeat users token <email>`.",
   },
 });
 

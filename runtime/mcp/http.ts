@@ -45,7 +45,8 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
   const allowed = hostMatcher(options.allowedHosts ?? DEFAULT_ALLOWED_HOSTS);
   const log = options.log.child({ component: "mcp" });
   const { setup } = options;
-  const unauthorized = (c: Context, failure: AuthFailure) => refuse(c, failure, setup.tokenHelp);
+  const unauthorized = (c: Context, failure: AuthFailure) =>
+    refuse(c, failure, setup.tokenHelp, setup.challenge?.() ?? {});
 
   const serve = async (c: Context) => {
     const header = c.req.header("authorization")?.trim() ?? "";
@@ -143,9 +144,18 @@ const authMessage = (failure: AuthFailure, help: McpSetup["tokenHelp"]): string 
  * `Bearer <token>` (Basic, a bare token…), invalid_token for a token we do not know. §3.1 suggests 400
  * for invalid_request; 401 is what makes an MCP client ask for credentials rather than give up.
  */
-function refuse(c: Context, failure: AuthFailure, help: McpSetup["tokenHelp"]) {
+function refuse(
+  c: Context,
+  failure: AuthFailure,
+  help: McpSetup["tokenHelp"],
+  params: Readonly<Record<string, string>>,
+) {
   const error = failure === "missing" ? "" : `, error="${failure}"`;
-  c.header("WWW-Authenticate", `Bearer realm="taskbeat"${error}`);
+  // The setup's params (RFC 9728 resource_metadata, say) are quoted-strings: `"` and `\` escaped.
+  const extra = Object.entries(params)
+    .map(([name, value]) => `, ${name}="${value.replace(/["\\]/g, "\\$&")}"`)
+    .join("");
+  c.header("WWW-Authenticate", `Bearer realm="taskbeat"${error}${extra}`);
   const code = failure === "missing" ? "unauthorized" : failure;
   return c.json({ error: code, message: authMessage(failure, help) }, 401);
 }

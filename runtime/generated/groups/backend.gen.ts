@@ -17,6 +17,7 @@ import backend_listRemindersTool from "../../../functions/backend/list_reminders
 import backend_listTagsTool from "../../../functions/backend/list_tags.tool.js";
 import backend_listTasksTool from "../../../functions/backend/list_tasks.tool.js";
 import backend_mcpSetup from "../../../functions/backend/mcp.setup.js";
+import backend_oauthSetup from "../../../functions/backend/oauth.setup.js";
 import backend_previewRecurrenceTool from "../../../functions/backend/preview_recurrence.tool.js";
 import backend_relayOutboxJob from "../../../functions/backend/relay-outbox.job.js";
 import backend_removeTagFromTaskTool from "../../../functions/backend/remove_tag_from_task.tool.js";
@@ -144,6 +145,10 @@ export const group = {
     {
       name: "mcp",
       unit: backend_mcpSetup,
+    },
+    {
+      name: "oauth",
+      unit: backend_oauthSetup,
     },
     {
       name: "users",
