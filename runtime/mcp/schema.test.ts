@@ -43,7 +43,7 @@ describe("compileTools", () => {
       properties: {
         title: { type: "string", minLength: 1, description: "The title." },
         due: { description: "When it is due.", anyOf: [{ type: "string" }, { type: "null" }] },
-        tags: { type: "array", items: { properties: { name: { description: "A tag." } } } },
+        tags: { type: ["array", "null"], items: { properties: { name: { description: "A tag." } } } },
       },
     });
     expect(listing?.outputSchema).toMatchObject({ type: "object", properties: { ok: { type: "boolean" } } });
