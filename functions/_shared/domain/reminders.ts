@@ -22,7 +22,10 @@ export const ReminderSchema = v.object({
   id: v.string(),
   task_id: v.string(),
   task_title: v.string(),
-  time_zone: v.pipe(v.string(), v.description("The task's IANA zone, the one the summary shows remind_at in.")),
+  time_zone: v.pipe(
+    v.string(),
+    v.description("The task's IANA zone, the one the summary shows remind_at in."),
+  ),
   remind_at: v.pipe(v.string(), v.description("ISO 8601, when the reminder is (or was) sent.")),
   minutes_before: v.pipe(
     v.nullable(v.number()),

@@ -11,7 +11,8 @@ import { checkTaskId } from "./tasks-input.js";
 import { cancelPendingReminders, restoreReminders } from "./tasks-reminders.js";
 
 /** Marks it done and cancels its pending reminders; a repeating one also goes to task-recurrence. */
-export const completeTask = async (ctx: DomainContext, id: string) => (await setCompleted(ctx, id, true)).task;
+export const completeTask = async (ctx: DomainContext, id: string) =>
+  (await setCompleted(ctx, id, true)).task;
 
 /** Reopens it; the reminders completing it cancelled come back, if their time is still ahead. */
 export const uncompleteTask = async (ctx: DomainContext, id: string) =>
