@@ -102,7 +102,10 @@ export interface ToolDefinition<
     input: StandardSchemaV1.InferOutput<TInput>,
     ctx: TContext,
   ): Awaitable<StandardSchemaV1.InferOutput<TOutput>>;
-  /** The one-line text result that goes beside `structuredContent` (e.g. "Created task “Buy milk”."). */
+  /**
+   * The one-line summary that opens the text result (e.g. "Created task “Buy milk”."); the MCP layer
+   * follows it with `structuredContent` as JSON, so the line is for people and need not repeat ids.
+   */
   summarize(output: StandardSchemaV1.InferOutput<TOutput>): string;
 }
 

@@ -375,7 +375,10 @@ describe("tools", () => {
     expect(listedEcho).toMatchObject({
       title: "Echo",
       annotations: { title: "Echo", readOnlyHint: true, idempotentHint: true },
-      inputSchema: { required: ["text"], properties: { times: { type: "integer", default: 1, maximum: 3 } } },
+      inputSchema: {
+        required: ["text"],
+        properties: { times: { type: ["integer", "null"], default: 1, maximum: 3 } },
+      },
     });
   });
 
@@ -390,7 +393,10 @@ describe("tools", () => {
       asked_by: "ada@example.com",
       time_zone: "Europe/Paris",
     });
-    expect(result.content).toEqual([{ type: "text", text: "Echoed “hihi” for ada@example.com." }]);
+    expect(result.content).toEqual([
+      { type: "text", text: "Echoed “hihi” for ada@example.com." },
+      { type: "text", text: JSON.stringify(result.structuredContent) },
+    ]);
     const validate = new Ajv({ strict: false }).compile(
       listed.find((tool) => tool.name === "echo")?.outputSchema ?? {},
     );
@@ -455,6 +461,48 @@ describe("tools", () => {
   it("answers an unknown tool with a JSON-RPC InvalidParams error", async () => {
     const client = await connect(adaToken);
     await expect(client.callTool({ name: "nope" })).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
+  });
+
+  it("answers tools/call with arguments that are not an object with -32602 and a short message", async () => {
+    for (const [args, kind] of [
+      ['"hello"', "a string"],
+      ["[1,2]", "an array"],
+      ["42", "a number"],
+      ["null", "null"],
+    ] as const) {
+      const response = await fetch(`${served.url}/mcp`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${adaToken}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+        },
+        body: `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":${args}}}`,
+      });
+      const body = (await response.json()) as { error?: { code: number; message: string } };
+      expect(body.error?.code, args).toBe(ErrorCode.InvalidParams);
+      expect(body.error?.message, args).toContain(`must be a JSON object of named fields, not ${kind}`);
+      // Short: one sentence, not the SDK's list of Zod issues.
+      expect(body.error?.message.length, args).toBeLessThan(120);
+    }
+  });
+
+  it("refuses a NUL character in any string argument as VALIDATION_ERROR naming the field", async () => {
+    const client = await connect(adaToken);
+    const result = await client.callTool({ name: "echo", arguments: { text: "a\u0000b" } });
+    expect(toolErrorOf(result)).toEqual({
+      code: "VALIDATION_ERROR",
+      message: expect.stringMatching(/^Invalid arguments for echo: text: contains a NUL character/),
+    });
+  });
+
+  it("reads null as not given for an optional field, and says so in the listing", async () => {
+    const client = await connect(adaToken);
+    const result = await client.callTool({ name: "echo", arguments: { text: "hi", times: null } });
+    expect(result.structuredContent).toMatchObject({ text: "hi" });
+    const { tools: listed } = await client.listTools();
+    const times = listed.find((tool) => tool.name === "echo")?.inputSchema.properties?.times;
+    expect(times).toMatchObject({ type: ["integer", "null"] });
   });
 
   it("refuses at startup a tool with an undescribed input field, naming tool and field", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
+  callResult,
   contextFor,
   countRows,
   eventsFor,
@@ -43,6 +44,36 @@ describe("add_tasks", () => {
         "taskbeat.task.created.v1",
       ]);
     }
+  });
+
+  it("checks each item's fields on its own: an unknown field, a wrong type or a bad value fails that item only", async () => {
+    const user = await insertUser(db.sql);
+    const ctx = contextFor(db.sql, user);
+    const result = await callResult(addTasksTool, ctx, {
+      tasks: [
+        { title: "Kept 1" },
+        { title: "Misspelt", due: "2099-01-01" },
+        { title: 42 },
+        { title: "Kept 2", priority: null, due_date: null },
+        { title: "Wrong tags", tag_ids: "work" },
+        "not an object",
+        { title: "Bad priority", priority: "asap" },
+      ],
+    });
+    const output = result.structuredContent as { tasks: Array<{ title: string }>; failures: unknown[] };
+    expect(output.tasks.map((task) => task.title)).toEqual(["Kept 1", "Kept 2"]);
+    expect(output.failures).toEqual([
+      { index: 1, code: "VALIDATION_ERROR", message: expect.stringContaining("due: unknown field") },
+      { index: 2, code: "VALIDATION_ERROR", message: expect.stringMatching(/^title: .*string/) },
+      { index: 4, code: "VALIDATION_ERROR", message: expect.stringMatching(/^tag_ids: .*Array/) },
+      { index: 5, code: "VALIDATION_ERROR", message: expect.stringContaining("Object") },
+      { index: 6, code: "INVALID_PRIORITY", message: expect.stringContaining('"asap" is not a priority') },
+    ]);
+    const [summary] = result.content as Array<{ text: string }>;
+    expect(summary?.text).toMatch(/^Created 2 tasks; 5 failed: #1 VALIDATION_ERROR \(due: unknown field/);
+    expect(summary?.text).toContain("#6 INVALID_PRIORITY");
+    const rows = await db.sql`select title from tasks where user_id = ${user.id} order by title`;
+    expect(rows.map((row) => row.title)).toEqual(["Kept 1", "Kept 2"]);
   });
 
   it("writes nothing when every item fails", async () => {

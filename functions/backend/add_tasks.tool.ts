@@ -1,8 +1,10 @@
+import type { StandardSchemaV1 } from "@standard-schema/spec";
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { describeIssues } from "../../runtime/mcp/schema.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
-import { addTasks, MAX_BATCH } from "../_shared/domain/tasks.js";
+import { addTasks, type BatchFailure, MAX_BATCH, type NewTask } from "../_shared/domain/tasks.js";
 import { taskFields, titleField } from "./_task-fields.js";
 
 const Failure = v.object({
@@ -11,16 +13,34 @@ const Failure = v.object({
   message: v.pipe(v.string(), v.description("What was wrong with that item.")),
 });
 
+/** An item its schema refused: kept in its place, so the others are still created. */
+class RefusedItem {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * Each item is checked on its own: one with an unknown field, a wrong type or a bad value becomes a
+ * RefusedItem (v.fallback keeps the strict object's JSON Schema, so the listing is unchanged) instead of
+ * failing the whole call.
+ */
+const Item = v.fallback(
+  v.strictObject({ title: titleField(), ...taskFields(false) }),
+  (dataset) =>
+    new RefusedItem(
+      describeIssues((dataset?.issues ?? []) as readonly StandardSchemaV1.Issue[]),
+    ) as unknown as NewTask,
+);
+
 export default defineTool({
   name: "add_tasks",
   description:
     `Create up to ${MAX_BATCH} tasks in one call, e.g. from a list the person dictates. Each item takes ` +
-    "the same fields as add_task. Items are independent: a bad item is skipped and reported in failures " +
-    "(with its index, code and message) while the others are created. Returns the created tasks in " +
-    "request order.",
+    "the same fields as add_task. Items are independent: a bad item (an unknown field, a wrong type or a " +
+    "bad value) is skipped and reported in failures (with its index, code and message) while the others " +
+    "are created. Returns the created tasks in request order.",
   input: v.object({
     tasks: v.pipe(
-      v.array(v.strictObject({ title: titleField(), ...taskFields(false) })),
+      v.array(Item),
       v.minLength(1),
       v.maxLength(MAX_BATCH),
       v.description(`The tasks to create, 1–${MAX_BATCH}.`),
@@ -34,10 +54,31 @@ export default defineTool({
     ),
   }),
   annotations: { title: "Add tasks", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-  handle: (input, ctx: ToolContext) => addTasks(ctx, input.tasks),
+  handle: async (input, ctx: ToolContext) => {
+    const refused: BatchFailure[] = [];
+    const items: NewTask[] = [];
+    const positions: number[] = [];
+    for (const [index, item] of input.tasks.entries()) {
+      if (item instanceof RefusedItem)
+        refused.push({ index, code: "VALIDATION_ERROR", message: item.message });
+      else {
+        items.push(item);
+        positions.push(index);
+      }
+    }
+    const created = items.length > 0 ? await addTasks(ctx, items) : { tasks: [], failures: [] };
+    const failures = [
+      ...refused,
+      ...created.failures.map((failure) => ({
+        ...failure,
+        index: positions[failure.index] ?? failure.index,
+      })),
+    ].sort((a, b) => a.index - b.index);
+    return { tasks: created.tasks, failures };
+  },
   summarize: ({ tasks, failures }) =>
     `Created ${tasks.length} task${tasks.length === 1 ? "" : "s"}` +
     (failures.length === 0
       ? "."
-      : `; ${failures.length} failed (${failures.map((f) => `#${f.index} ${f.code}`).join(", ")}).`),
+      : `; ${failures.length} failed: ${failures.map((f) => `#${f.index} ${f.code} (${f.message.replace(/\.$/, "")})`).join("; ")}.`),
 });

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { cancelReminder, ReminderSchema } from "../_shared/domain/reminders.js";
+import { reminderTime } from "./_reminder-summary.js";
 
 export default defineTool({
   name: "cancel_reminder",
@@ -23,5 +24,5 @@ export default defineTool({
   },
   handle: async ({ reminder_id }, ctx: ToolContext) => ({ reminder: await cancelReminder(ctx, reminder_id) }),
   summarize: ({ reminder }) =>
-    `Cancelled the reminder for “${reminder.task_title}” at ${reminder.remind_at}.`,
+    `Cancelled the reminder for “${reminder.task_title}” at ${reminderTime(reminder)}.`,
 });

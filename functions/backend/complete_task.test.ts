@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
+  callResult,
   contextFor,
   eventsFor,
   expectCode,
@@ -29,7 +30,9 @@ describe("complete_task", () => {
     expect(events.slice(1).map((e) => [e.topic, e.type, e.partition_key, e.data.version])).toEqual([
       ["task-events", "taskbeat.task.completed.v1", task.id, 2],
     ]);
-    expect(completeTask.summarize({ task: done })).toBe("Completed “Pay bill”.");
+    expect(completeTask.summarize({ task: done, changed: true, next_due_date: null })).toBe(
+      "Completed “Pay bill”.",
+    );
   });
 
   it("also puts a repeating task's completion on task-recurrence", async () => {
@@ -57,6 +60,38 @@ describe("complete_task", () => {
     const { task: again } = await call(completeTask, ctx, { task_id: task.id });
     expect(again).toEqual(first);
     expect(await eventsFor(db.sql, task.id)).toEqual(before);
+  });
+
+  it("says when the next occurrence will be due, that a series ended, or that nothing changed", async () => {
+    const ctx = contextFor(db.sql, await insertUser(db.sql));
+    const summary = async (taskId: string) => {
+      const result = await callResult(completeTask, ctx, { task_id: taskId });
+      return { text: (result.content[0] as { text: string }).text, output: result.structuredContent };
+    };
+    const { task: repeating } = await call(addTask, ctx, {
+      title: "Water plants",
+      due_date: "2099-01-05T08:00",
+      recurrence_rule: "every 3 days",
+    });
+    expect(await summary(repeating.id)).toEqual({
+      text: "Completed “Water plants”; the next occurrence, due Jan 8, 2099, 08:00 (UTC), will be created shortly.",
+      output: expect.objectContaining({ changed: true, next_due_date: "2099-01-08T08:00:00+00:00" }),
+    });
+    expect((await summary(repeating.id)).text).toBe(
+      "“Water plants” was already completed; nothing changed; its next occurrence is due Jan 8, 2099, 08:00 (UTC).",
+    );
+    const { task: last } = await call(addTask, ctx, {
+      title: "Final payment",
+      due_date: "2099-01-05T08:00",
+      recurrence_rule: "FREQ=MONTHLY;COUNT=1",
+    });
+    expect(await summary(last.id)).toEqual({
+      text: "Completed “Final payment”; that was the last occurrence, its series has ended.",
+      output: expect.objectContaining({ changed: true, next_due_date: null }),
+    });
+    const { task: once } = await call(addTask, ctx, { title: "Once" });
+    expect((await summary(once.id)).text).toBe("Completed “Once”.");
+    expect((await summary(once.id)).text).toBe("“Once” was already completed; nothing changed.");
   });
 
   it("lets only one of two racing calls complete it", async () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
-import { call, contextFor, expectCode, hoursFromNow, insertUser } from "../../test/support/task-fixtures.js";
+import {
+  call,
+  callResult,
+  contextFor,
+  expectCode,
+  hoursFromNow,
+  insertUser,
+} from "../../test/support/task-fixtures.js";
 import addTask from "./add_task.tool.js";
 import cancelReminder from "./cancel_reminder.tool.js";
 import listReminders from "./list_reminders.tool.js";
@@ -24,6 +31,31 @@ describe("list_reminders", () => {
       ["pending", 60],
     ]);
     expect(nextCursor).toBeNull();
+  });
+
+  it("says which reminders are pending, first, and marks the cancelled and sent ones, in the task's zone", async () => {
+    const user = await insertUser(db.sql, { timeZone: "Europe/Paris", defaultReminderMinutes: null });
+    const ctx = contextFor(db.sql, user);
+    const { task } = await call(addTask, ctx, { title: "Trip", due_date: "2099-03-10T18:00" });
+    const { reminder: first } = await call(setReminder, ctx, {
+      task_id: task.id,
+      remind_at: "2099-03-01T09:00",
+    });
+    const { reminder: sent } = await call(setReminder, ctx, {
+      task_id: task.id,
+      remind_at: "2099-03-02T09:00",
+    });
+    await call(setReminder, ctx, { task_id: task.id, minutes_before: 90 });
+    await call(cancelReminder, ctx, { reminder_id: first.id });
+    await db.sql`update reminders set state = 'sent' where id = ${sent.id}`;
+    const result = await callResult(listReminders, ctx, { task_id: task.id });
+    expect(result.content[0]).toEqual({
+      type: "text",
+      text:
+        "3 reminders, pending first: “Trip” at Mar 10, 2099, 16:30 (Europe/Paris), 90 minutes before it is due: " +
+        "pending; “Trip” at Mar 1, 2099, 09:00 (Europe/Paris): cancelled; “Trip” at Mar 2, 2099, 09:00 " +
+        "(Europe/Paris): sent.",
+    });
   });
 
   it("lists all upcoming (pending) reminders across tasks, in pages without duplicates or gaps", async () => {

@@ -3,6 +3,7 @@ import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { listReminders, ReminderSchema } from "../_shared/domain/reminders.js";
 import { pageFields } from "./_page-fields.js";
+import { reminderList } from "./_reminder-summary.js";
 
 export default defineTool({
   name: "list_reminders",
@@ -32,6 +33,6 @@ export default defineTool({
   summarize: ({ reminders, nextCursor }) =>
     reminders.length === 0
       ? "No reminders."
-      : `${reminders.length} reminder${reminders.length === 1 ? "" : "s"}, the first at ${reminders[0]?.remind_at}` +
+      : `${reminders.length} reminder${reminders.length === 1 ? "" : "s"}, pending first: ${reminderList(reminders)}` +
         `${nextCursor ? " (more on the next page)" : ""}.`,
 });

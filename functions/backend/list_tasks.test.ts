@@ -127,8 +127,8 @@ describe("list_tasks", () => {
     const ctx = contextFor(db.sql, user);
     await expectCode(call(listTasks, ctx, { priority: "top" }), "INVALID_PRIORITY");
     await expectCode(call(listTasks, ctx, { due_before: "yesterday" }), "INVALID_DUE_DATE");
-    await expect(call(listTasks, ctx, { limit: 101 })).rejects.toThrow(/input rejected/);
-    await expect(call(listTasks, ctx, { limit: 0 })).rejects.toThrow(/input rejected/);
+    await expectCode(call(listTasks, ctx, { limit: 101 }), "VALIDATION_ERROR");
+    await expectCode(call(listTasks, ctx, { limit: 0 }), "VALIDATION_ERROR");
     const error = await expectCode(call(listTasks, ctx, { cursor: "garbage" }), "VALIDATION_ERROR");
     expect(error.message).toMatch(/cursor is not valid/);
     const { nextCursor } = await call(listTasks, ctx, { limit: 5 });

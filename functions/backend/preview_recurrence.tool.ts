@@ -7,6 +7,26 @@ import { DATE_RULE } from "./_task-fields.js";
 
 const MAX_PREVIEW = 50;
 
+/** "Fri, Mar 28, 2025, 09:00"; one formatter per zone, as formatDue keeps (building one costs ~0.3 ms). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function occurrenceFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      weekday: "short",
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone,
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 export default defineTool({
   name: "preview_recurrence",
   description:
@@ -47,8 +67,10 @@ export default defineTool({
     const occurrences = previewOccurrences(rule, { start, timeZone, count: input.count ?? 10 });
     return { rule, time_zone: timeZone, occurrences: occurrences.map((date) => zonedIso(date, timeZone)) };
   },
-  summarize: ({ rule, occurrences }) =>
+  // Every date asked for, with its weekday, so the model (and the person) can check the rule means what they meant.
+  summarize: ({ rule, time_zone, occurrences }) =>
     occurrences.length === 0
       ? `${rule} has no occurrences from that start.`
-      : `${rule}: ${occurrences.slice(0, 3).join(", ")}${occurrences.length > 3 ? ", …" : ""}.`,
+      : `${rule} in ${time_zone}, ${occurrences.length} date${occurrences.length === 1 ? "" : "s"}: ` +
+        `${occurrences.map((iso) => occurrenceFormatter(time_zone).format(new Date(iso))).join("; ")}.`,
 });

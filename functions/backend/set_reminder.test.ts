@@ -37,7 +37,7 @@ describe("set_reminder", () => {
     const rows = await remindersOf(db.sql, task.id);
     expect(rows.map((r) => r.minutes_before)).toEqual([null, 30]);
     expect(setReminder.summarize({ reminder })).toBe(
-      "Reminder for “Flight” set for 2099-01-10T08:00:00.000Z.",
+      "Reminder for “Flight” set for Jan 10, 2099, 09:00 (Europe/Berlin).",
     );
   });
 

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { MAX_MINUTES_BEFORE, ReminderSchema, setReminder } from "../_shared/domain/reminders.js";
+import { reminderTime } from "./_reminder-summary.js";
 import { taskIdField } from "./_task-fields.js";
 
 export default defineTool({
@@ -37,5 +38,5 @@ export default defineTool({
     openWorldHint: false,
   },
   handle: async (input, ctx: ToolContext) => ({ reminder: await setReminder(ctx, input) }),
-  summarize: ({ reminder }) => `Reminder for “${reminder.task_title}” set for ${reminder.remind_at}.`,
+  summarize: ({ reminder }) => `Reminder for “${reminder.task_title}” set for ${reminderTime(reminder)}.`,
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { useTestDb } from "../../test/support/db.js";
 import {
   call,
+  callResult,
   contextFor,
   eventsFor,
   expectCode,
@@ -39,8 +40,9 @@ describe("uncomplete_task", () => {
   it("changes nothing and emits nothing for an open task", async () => {
     const ctx = contextFor(db.sql, await insertUser(db.sql));
     const { task } = await call(addTask, ctx, { title: "Open" });
-    const { task: same } = await call(uncompleteTask, ctx, { task_id: task.id });
-    expect(same).toEqual(task);
+    const result = await callResult(uncompleteTask, ctx, { task_id: task.id });
+    expect(result.structuredContent).toEqual({ task, changed: false });
+    expect(result.content[0]).toEqual({ type: "text", text: "“Open” was already open; nothing changed." });
     expect(await eventsFor(db.sql, task.id)).toHaveLength(1);
   });
 

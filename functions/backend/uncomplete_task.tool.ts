@@ -1,17 +1,21 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import type { ToolContext } from "../_shared/domain/context.js";
-import { uncompleteTask } from "../_shared/domain/tasks-status.js";
-import { TaskOutput, taskIdField } from "./_task-fields.js";
+import { TaskSchema } from "../_shared/domain/task-view.js";
+import { setCompleted } from "../_shared/domain/tasks-status.js";
+import { taskIdField } from "./_task-fields.js";
 
 export default defineTool({
   name: "uncomplete_task",
   description:
     "Reopen a completed task (undo complete_task). The reminders completing it cancelled come back if their " +
-    "time is still ahead; ones the person cancelled do not. Reopening an open task changes nothing. Returns " +
-    "the task. Fails with TASK_NOT_FOUND.",
+    "time is still ahead; ones the person cancelled do not. Reopening an open task changes nothing (changed " +
+    "is false). Returns the task. Fails with TASK_NOT_FOUND.",
   input: v.object({ task_id: taskIdField() }),
-  output: TaskOutput,
+  output: v.object({
+    task: TaskSchema,
+    changed: v.pipe(v.boolean(), v.description("false when it was already open: nothing changed.")),
+  }),
   annotations: {
     title: "Uncomplete task",
     readOnlyHint: false,
@@ -19,6 +23,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id }, ctx: ToolContext) => ({ task: await uncompleteTask(ctx, task_id) }),
-  summarize: ({ task }) => `Reopened “${task.title}”.`,
+  handle: ({ task_id }, ctx: ToolContext) => setCompleted(ctx, task_id, false),
+  summarize: ({ task, changed }) =>
+    changed ? `Reopened “${task.title}”.` : `“${task.title}” was already open; nothing changed.`,
 });

@@ -2,7 +2,15 @@ import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineTool, type ToolAnnotations } from "../define.js";
 import type { RegisteredTool } from "../registry.js";
-import { check, compileTools, describeIssues, ToolDefinitionError, unknownArguments } from "./schema.js";
+import {
+  check,
+  compileTools,
+  describeIssues,
+  nulCharacterAt,
+  ToolDefinitionError,
+  unknownArguments,
+  withoutNulls,
+} from "./schema.js";
 
 const Output = v.object({ ok: v.boolean() });
 
@@ -43,7 +51,7 @@ describe("compileTools", () => {
       properties: {
         title: { type: "string", minLength: 1, description: "The title." },
         due: { description: "When it is due.", anyOf: [{ type: "string" }, { type: "null" }] },
-        tags: { type: "array", items: { properties: { name: { description: "A tag." } } } },
+        tags: { type: ["array", "null"], items: { properties: { name: { description: "A tag." } } } },
       },
     });
     expect(listing?.outputSchema).toMatchObject({ type: "object", properties: { ok: { type: "boolean" } } });
@@ -156,5 +164,60 @@ describe("check", () => {
   it("caps the list of problems", () => {
     const issues = Array.from({ length: 7 }, (_, i) => ({ message: `m${i}`, path: [i] }));
     expect(describeIssues(issues)).toBe("[0]: m0; [1]: m1; [2]: m2; [3]: m3; [4]: m4; and 2 more");
+  });
+});
+
+describe("null as not given", () => {
+  const input = v.object({
+    id: described("Required."),
+    note: v.pipe(v.optional(v.string()), v.description("Optional, refuses null itself.")),
+    due: v.pipe(v.optional(v.nullable(v.string())), v.description("null clears it.")),
+    mode: v.pipe(v.optional(v.picklist(["a", "b"])), v.description("A choice.")),
+    items: v.pipe(
+      v.optional(
+        v.array(
+          v.strictObject({
+            title: described("T."),
+            size: v.pipe(v.optional(v.number()), v.description("S.")),
+          }),
+        ),
+      ),
+      v.description("Items."),
+    ),
+  });
+  const compiled = compileTools([tool(input, { name: "nulls" })]).get("nulls");
+
+  it("drops null for optional fields that refuse it, nested items too, and keeps a meaningful null", () => {
+    if (!compiled) throw new Error("not compiled");
+    expect(
+      withoutNulls(compiled.nulls, {
+        id: null,
+        note: null,
+        due: null,
+        mode: null,
+        items: [{ title: "x", size: null }],
+      }),
+    ).toEqual({ id: null, due: null, items: [{ title: "x" }] });
+    expect(withoutNulls(compiled.nulls, { items: null })).toEqual({});
+  });
+
+  it("advertises null for every optional field and leaves required ones alone", () => {
+    const properties = compiled?.listing.inputSchema.properties as Record<string, Record<string, unknown>>;
+    expect(properties.id).toMatchObject({ type: "string" });
+    expect(properties.note).toMatchObject({ type: ["string", "null"] });
+    expect(properties.due).toMatchObject({ anyOf: [{ type: "string" }, { type: "null" }] });
+    expect(properties.mode).toMatchObject({ type: ["string", "null"], enum: ["a", "b", null] });
+    expect(properties.items).toMatchObject({
+      type: ["array", "null"],
+      items: { properties: { size: { type: ["number", "null"] } } },
+    });
+  });
+});
+
+describe("nulCharacterAt", () => {
+  it("names the first string holding U+0000, at any depth", () => {
+    expect(nulCharacterAt({ a: "ok", b: ["x", "y\u0000"] })).toBe("b[1]");
+    expect(nulCharacterAt({ tasks: [{ title: "ok" }, { title: "\u0000" }] })).toBe("tasks[1].title");
+    expect(nulCharacterAt({ a: "fine", n: 1, z: null })).toBeUndefined();
   });
 });

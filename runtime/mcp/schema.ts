@@ -28,6 +28,8 @@ export interface CompiledTool {
   listing: ToolListing;
   /** The input's top-level field names: any other argument is refused (see unknownArguments). */
   inputFields: ReadonlySet<string>;
+  /** Where a null argument means "not given" (see withoutNulls). */
+  nulls: NullPlan;
 }
 
 export class ToolDefinitionError extends Error {
@@ -50,7 +52,10 @@ export function compileTools(tools: readonly RegisteredTool[]): ReadonlyMap<stri
     const inputFields = new Set(
       Object.keys(isObject(listing.inputSchema.properties) ? listing.inputSchema.properties : {}),
     );
-    byName.set(unit.name, { unit, listing, inputFields });
+    // Planned from the schema as valibot enforces it, then advertised: null is taken for every optional field.
+    const nulls = planNulls(listing.inputSchema);
+    advertiseNulls(listing.inputSchema);
+    byName.set(unit.name, { unit, listing, inputFields, nulls });
   }
   compiled.set(tools, byName);
   return byName;
@@ -180,6 +185,99 @@ export function unknownArguments(tool: CompiledTool, args: unknown): string | un
     tool.inputFields.size === 0 ? "it takes no arguments" : `it takes ${[...tool.inputFields].join(", ")}`;
   const names = unknown.slice(0, 5).map((key) => JSON.stringify(key.slice(0, 64)));
   return `unknown field${unknown.length === 1 ? "" : "s"} ${names.join(", ")}${unknown.length > 5 ? " and more" : ""} (${takes})`;
+}
+
+/**
+ * Strict function-calling clients (OpenAI's strict mode, several agent frameworks) send every field,
+ * null for each one the model left unset. An optional field that does not take null itself reads such a
+ * null as "not given"; a field that does (update_task's `due_date: null` clears it) keeps its meaning.
+ * The plan says, per object in the input (nested items included), which keys to drop when null.
+ */
+export interface NullPlan {
+  /** Optional keys of this object whose own schema refuses null. */
+  drop: ReadonlySet<string>;
+  /** Plans for the objects (or arrays of objects) under some keys. */
+  nested: ReadonlyMap<string, NullPlan>;
+}
+
+function planNulls(node: JsonObject): NullPlan {
+  const properties = isObject(node.properties) ? node.properties : {};
+  const required = new Set(Array.isArray(node.required) ? node.required : []);
+  const drop = new Set<string>();
+  const nested = new Map<string, NullPlan>();
+  for (const [key, property] of Object.entries(properties)) {
+    if (!isObject(property)) continue;
+    if (!required.has(key) && !takesNull(property)) drop.add(key);
+    const inner = objectShape(property);
+    if (inner) nested.set(key, planNulls(inner));
+  }
+  return { drop, nested };
+}
+
+/** Says in the listing what withoutNulls does: every optional field also takes null. */
+function advertiseNulls(node: JsonObject): void {
+  const properties = isObject(node.properties) ? node.properties : {};
+  const required = new Set(Array.isArray(node.required) ? node.required : []);
+  for (const [key, property] of Object.entries(properties)) {
+    if (!isObject(property)) continue;
+    const inner = objectShape(property);
+    if (inner) advertiseNulls(inner);
+    if (required.has(key) || takesNull(property)) continue;
+    if (typeof property.type === "string") {
+      property.type = [property.type, "null"];
+      if (Array.isArray(property.enum)) property.enum = [...property.enum, null];
+    } else if (Array.isArray(property.anyOf)) property.anyOf.push({ type: "null" });
+  }
+}
+
+/** The object schema a property holds, directly or as its array's items. */
+function objectShape(property: JsonObject): JsonObject | undefined {
+  if (property.type === "object") return property;
+  if (property.type === "array" && isObject(property.items) && property.items.type === "object")
+    return property.items;
+  return undefined;
+}
+
+const takesNull = (node: JsonObject): boolean =>
+  node.type === undefined && node.anyOf === undefined && node.oneOf === undefined && node.enum === undefined
+    ? true
+    : node.type === "null" ||
+      (Array.isArray(node.type) && node.type.includes("null")) ||
+      (Array.isArray(node.enum) && node.enum.includes(null)) ||
+      branches(node).some(takesNull);
+
+/** `args` without the nulls that mean "not given"; anything not an object is returned as it is. */
+export function withoutNulls(plan: NullPlan, args: unknown): unknown {
+  if (Array.isArray(args)) return args.map((item) => withoutNulls(plan, item));
+  if (!isObject(args)) return args;
+  const result: JsonObject = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (value === null && plan.drop.has(key)) continue;
+    const inner = plan.nested.get(key);
+    result[key] = inner && value !== null ? withoutNulls(inner, value) : value;
+  }
+  return result;
+}
+
+/**
+ * The path of the first string in `args` holding a NUL character, or undefined. PostgreSQL cannot store
+ * U+0000 in text, so without this check such a title would come back as INTERNAL_ERROR.
+ */
+export function nulCharacterAt(args: unknown, path = ""): string | undefined {
+  if (typeof args === "string") return args.includes("\u0000") ? path || "(the arguments)" : undefined;
+  if (Array.isArray(args)) {
+    for (const [index, item] of args.entries()) {
+      const found = nulCharacterAt(item, `${path}[${index}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isObject(args)) return undefined;
+  for (const [key, value] of Object.entries(args)) {
+    const found = nulCharacterAt(value, path ? `${path}.${key}` : key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; message: string };

@@ -15,6 +15,7 @@ import {
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
+  RequestSchema,
   type ServerNotification,
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -23,7 +24,14 @@ import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/i
 import type { McpSetup } from "../define.js";
 import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
-import { type CompiledTool, check, compileTools, unknownArguments } from "./schema.js";
+import {
+  type CompiledTool,
+  check,
+  compileTools,
+  nulCharacterAt,
+  unknownArguments,
+  withoutNulls,
+} from "./schema.js";
 import { ToolError } from "./tool-error.js";
 
 export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -76,11 +84,13 @@ export function createMcpServer(
   );
   const listing = { tools: [...catalog.values()].map((tool) => tool.listing) };
   server.setRequestHandler(ListToolsRequestSchema, () => listing);
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const tool = catalog.get(request.params.name);
+  server.setRequestHandler(CallToolRequest, async (request) => {
+    // CallToolRequest has checked both: a string name, and arguments that are an object or absent.
+    const { name, arguments: args } = request.params as { name: string; arguments?: unknown };
+    const tool = catalog.get(name);
     // An unknown tool is a protocol error (-32602), as the MCP spec asks, not a tool result.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    return callTool(tool, request.params.arguments ?? {}, ctx);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    return callTool(tool, args ?? {}, ctx);
   });
   setup.extend?.(server, () => ctx);
   return server;
@@ -89,16 +99,52 @@ export function createMcpServer(
 /** The package version clients see in `initialize`. */
 const SERVER_VERSION = "0.1.0";
 
-async function callTool(tool: CompiledTool, args: unknown, ctx: LoggingContext): Promise<CallToolResult> {
+/**
+ * `tools/call` as the SDK parses it, except that `arguments` which is not an object (a string, an array,
+ * a number) is refused with a short -32602. The SDK's own schema would refuse it too, but as -32603
+ * with the whole Zod issue list, which reads to a model like a server fault. Thrown from the check, the
+ * McpError reaches the client as it is.
+ */
+const CallToolRequest = CallToolRequestSchema.extend({ params: RequestSchema.shape.params }).superRefine(
+  (request) => {
+    const params = request.params as { name?: unknown; arguments?: unknown } | undefined;
+    if (typeof params?.name !== "string")
+      throw new McpError(ErrorCode.InvalidParams, "tools/call needs params.name, the tool's name.");
+    const args = params.arguments;
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+      const kind = args === null ? "null" : Array.isArray(args) ? "an array" : `a ${typeof args}`;
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `The arguments of tools/call must be a JSON object of named fields, not ${kind}.`,
+      );
+    }
+  },
+);
+
+/**
+ * One tool call, as every transport (and the tests' `call` helper) makes it: nulls that mean "not
+ * given" dropped, unknown fields and NUL characters refused, the input validated, the output checked
+ * against the schema the listing advertises, and the answer shaped by `toolResult`.
+ */
+export async function callTool(
+  tool: CompiledTool,
+  rawArgs: unknown,
+  ctx: LoggingContext,
+): Promise<CallToolResult> {
   const { unit } = tool;
   const log = ctx.log.child({ tool: unit.name });
   const startedAt = performance.now();
+  const invalid = (problem: string) =>
+    toolError("VALIDATION_ERROR", `Invalid arguments for ${unit.name}: ${problem}`);
   try {
+    const args = withoutNulls(tool.nulls, rawArgs);
     const unknown = unknownArguments(tool, args);
-    if (unknown) return toolError("VALIDATION_ERROR", `Invalid arguments for ${unit.name}: ${unknown}.`);
+    if (unknown) return invalid(unknown);
+    const nulAt = nulCharacterAt(args);
+    if (nulAt !== undefined)
+      return invalid(`${nulAt}: contains a NUL character (\\u0000), which cannot be stored; remove it`);
     const input = await check(unit.input, args);
-    if (!input.ok)
-      return toolError("VALIDATION_ERROR", `Invalid arguments for ${unit.name}: ${input.message}.`);
+    if (!input.ok) return invalid(input.message);
     const output = await unit.handle(input.value, { ...ctx, log });
     // Always on: a valibot check of one result costs microseconds, and a result that breaks the
     // advertised outputSchema would be rejected by the client anyway, with a far worse message.
@@ -109,7 +155,7 @@ async function callTool(tool: CompiledTool, args: unknown, ctx: LoggingContext):
     }
     const structuredContent = checked.value as Record<string, unknown>;
     log.debug("tool call", { outcome: "ok", ms: Math.round(performance.now() - startedAt) });
-    return { content: [{ type: "text", text: unit.summarize(structuredContent) }], structuredContent };
+    return toolResult(unit.summarize(structuredContent), structuredContent);
   } catch (error) {
     if (error instanceof ToolError) {
       log.debug("tool call", { outcome: error.code, ms: Math.round(performance.now() - startedAt) });
@@ -120,13 +166,40 @@ async function callTool(tool: CompiledTool, args: unknown, ctx: LoggingContext):
   }
 }
 
+/**
+ * What every successful call answers, whatever the tool: two text blocks, the one-line summary for
+ * people and then `structuredContent` serialized as JSON, as the MCP spec asks of a tool with structured
+ * output. Many clients (the AI SDK's `tools()`, Claude Desktop) hand the model the text blocks only, so
+ * the ids, `nextCursor`, dates with their zone and reminder states a follow-up call needs must be there.
+ * The JSON block is exactly the structured content (MCP Inspector checks that a text block parses to it).
+ */
+export function toolResult(summary: string, structuredContent: Record<string, unknown>): CallToolResult {
+  return {
+    content: [
+      { type: "text", text: asSentence(summary) },
+      { type: "text", text: JSON.stringify(structuredContent) },
+    ],
+    structuredContent,
+  };
+}
+
 function toolError(code: string, message: string): CallToolResult {
-  const error: ToolErrorInfo = { code, message };
+  const error: ToolErrorInfo = { code, message: asSentence(message) };
   return {
     isError: true,
-    content: [{ type: "text", text: `${code}: ${message}` }],
+    content: [{ type: "text", text: `${code}: ${error.message}` }],
     _meta: { [ERROR_META_KEY]: error },
   };
+}
+
+/**
+ * Ends a message with exactly one full stop. Messages are put together from parts (a validator's
+ * sentence inside "Invalid arguments for …: …"), and a part that ends its own sentence must not leave
+ * "..": the one check, here, for every answer.
+ */
+export function asSentence(text: string): string {
+  const bare = text.trimEnd().replace(/\.+$/, "");
+  return /[!?…]$/.test(bare) ? bare : `${bare}.`;
 }
 
 const internalError = (tool: string) =>

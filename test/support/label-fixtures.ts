@@ -1,17 +1,20 @@
 /**
  * Rows and contexts for the category, tag and task-tag tests: users and tasks inserted with plain SQL,
- * and tools called as plain functions, their input and output checked against the tool's own schemas
- * (what the MCP layer does around every call) and the output against the JSON Schema it advertises.
+ * and tools called through the MCP server's own call path (`call`, `callResult`).
  */
 
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { JsonSchemaValidator } from "@modelcontextprotocol/sdk/validation";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Sql } from "postgres";
+import { expect } from "vitest";
 import type { ToolContext, User } from "../../functions/_shared/domain/context.js";
+import { DomainError, type DomainErrorCode } from "../../functions/_shared/domain/errors.js";
 import type { ToolDefinition } from "../../runtime/define.js";
-import { silentLogger } from "../../runtime/log.js";
-import { compileTools } from "../../runtime/mcp/schema.js";
+import { type Logger, silentLogger } from "../../runtime/log.js";
+import { type CompiledTool, compileTools } from "../../runtime/mcp/schema.js";
+import { callTool, toolErrorOf } from "../../runtime/mcp/server.js";
 
 let users = 0;
 
@@ -68,39 +71,82 @@ export const outboxEvents = (sql: Sql): Promise<OutboxRow[]> =>
   sql<OutboxRow[]>`select topic, partition_key, event from outbox order by seq`;
 
 /**
- * Calls a tool as the MCP layer would: input through its schema, output checked against its valibot
- * output and, as JSON on the wire, against the outputSchema `tools/list` advertises, with the SDK
- * client's own Ajv set-up (formats included): a result valibot passes but the client would reject
- * fails here.
+ * Calls a tool through the MCP server's own call path (`callTool`: nulls that mean "not given", the
+ * unknown-argument refusal, NUL characters, input validation, the output check) and answers what a
+ * client gets, the CallToolResult. Its structured content is also checked, as JSON on the wire, against
+ * the outputSchema `tools/list` advertises, with the SDK client's own Ajv set-up (formats included), and
+ * its text against the shape every answer has (one summary line, then the JSON).
+ */
+export async function callResult<I extends StandardSchemaV1, O extends StandardSchemaV1>(
+  tool: ToolDefinition<I, O, ToolContext>,
+  ctx: ToolContext,
+  raw: unknown,
+): Promise<CallToolResult & { thrown?: unknown }> {
+  const compiled = compiledTool(tool as unknown as ToolDefinition);
+  let thrown: unknown;
+  const result = await callTool(compiled, raw, { ...ctx, log: capturing((error) => (thrown ??= error)) });
+  if (result.isError) return { ...result, thrown };
+  const [summary, json, ...rest] = result.content;
+  if (summary?.type !== "text" || json?.type !== "text" || rest.length > 0)
+    throw new Error(`a result is a summary and a JSON text block: ${JSON.stringify(result.content)}`);
+  if (summary.text.includes("\n") || /\.\.$/.test(summary.text))
+    throw new Error(`the summary is not one line ending in one full stop: ${JSON.stringify(summary.text)}`);
+  expect(JSON.parse(json.text)).toEqual(result.structuredContent);
+  const checked = advertisedOutput(compiled)(JSON.parse(json.text));
+  if (!checked.valid)
+    throw new Error(`output does not match the advertised outputSchema: ${checked.errorMessage}`);
+  return result;
+}
+
+/**
+ * `callResult`, for tests about what a tool does: its structured content, or, for an error result, the
+ * error thrown again (a DomainError with the result's code and sentence; an INTERNAL_ERROR's cause).
  */
 export async function call<I extends StandardSchemaV1, O extends StandardSchemaV1>(
   tool: ToolDefinition<I, O, ToolContext>,
   ctx: ToolContext,
   raw: StandardSchemaV1.InferInput<I>,
 ): Promise<StandardSchemaV1.InferOutput<O>> {
-  const input = await tool.input["~standard"].validate(raw);
-  if (input.issues) throw new Error(`input rejected: ${JSON.stringify(input.issues)}`);
-  const result = await tool.handle(input.value, ctx);
-  const output = await tool.output["~standard"].validate(result);
-  if (output.issues)
-    throw new Error(`output does not match the valibot output: ${JSON.stringify(output.issues)}`);
-  const checked = advertisedOutput(tool as unknown as ToolDefinition)(
-    JSON.parse(JSON.stringify(output.value)),
-  );
-  if (!checked.valid)
-    throw new Error(`output does not match the advertised outputSchema: ${checked.errorMessage}`);
-  return result;
+  const result = await callResult(tool, ctx, raw);
+  const error = toolErrorOf(result);
+  if (error?.code === "INTERNAL_ERROR" && result.thrown !== undefined) throw result.thrown;
+  if (error) throw new DomainError(error.code as DomainErrorCode, error.message);
+  return result.structuredContent as StandardSchemaV1.InferOutput<O>;
 }
 
-const validators = new WeakMap<ToolDefinition, JsonSchemaValidator<unknown>>();
+/** A logger that hands the error a tool call logs to `onError`, so a test sees the real cause. */
+function capturing(onError: (error: unknown) => void): Logger {
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: () => {},
+    error: (_msg, fields) => {
+      if (fields && "error" in fields) onError(fields.error);
+      else onError(new Error(`${_msg}: ${JSON.stringify(fields)}`));
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
+const compiledTools = new WeakMap<ToolDefinition, CompiledTool>();
+const validators = new WeakMap<CompiledTool, JsonSchemaValidator<unknown>>();
 const ajv = new AjvJsonSchemaValidator();
 
-function advertisedOutput(tool: ToolDefinition): JsonSchemaValidator<unknown> {
+function compiledTool(tool: ToolDefinition): CompiledTool {
+  let compiled = compiledTools.get(tool);
+  if (!compiled) {
+    compiled = compileTools([{ name: tool.name, unit: tool }]).get(tool.name);
+    if (!compiled) throw new Error(`tool ${tool.name} did not compile`);
+    compiledTools.set(tool, compiled);
+  }
+  return compiled;
+}
+
+function advertisedOutput(tool: CompiledTool): JsonSchemaValidator<unknown> {
   let validate = validators.get(tool);
   if (!validate) {
-    const listing = compileTools([{ name: tool.name, unit: tool }]).get(tool.name)?.listing;
-    if (!listing) throw new Error(`tool ${tool.name} has no listing`);
-    validate = ajv.getValidator(listing.outputSchema);
+    validate = ajv.getValidator(tool.listing.outputSchema);
     validators.set(tool, validate);
   }
   return validate;

@@ -1,13 +1,12 @@
 /**
- * Users, contexts and checks for the task, reminder and search tool tests. Tools are called as plain
- * functions through `call` (input and output checked against the tool's own schemas, as the MCP layer
- * does); errors are checked by their stable code.
+ * Users, contexts and checks for the task, reminder and search tool tests. Tools are called through the
+ * MCP server's own call path (`call`, see label-fixtures.ts); errors are checked by their stable code.
  */
 import type { Sql } from "postgres";
 import { expect } from "vitest";
 import { DomainError } from "../../functions/_shared/domain/errors.js";
 
-export { call, contextFor, insertUser, type OutboxRow, outboxEvents } from "./label-fixtures.js";
+export { call, callResult, contextFor, insertUser, type OutboxRow, outboxEvents } from "./label-fixtures.js";
 
 /** Awaits a call that must fail with this DomainError code; returns the error for its message. */
 export async function expectCode(promise: Promise<unknown>, code: string): Promise<DomainError> {

@@ -22,6 +22,10 @@ export const ReminderSchema = v.object({
   id: v.string(),
   task_id: v.string(),
   task_title: v.string(),
+  time_zone: v.pipe(
+    v.string(),
+    v.description("The task's IANA zone, the one the summary shows remind_at in."),
+  ),
   remind_at: v.pipe(v.string(), v.description("ISO 8601, when the reminder is (or was) sent.")),
   minutes_before: v.pipe(
     v.nullable(v.number()),
@@ -39,6 +43,7 @@ interface ReminderRow {
   id: string;
   task_id: string;
   task_title: string;
+  time_zone: string;
   remind_at: Date;
   minutes_before: number | null;
   state: Reminder["state"];
@@ -111,7 +116,7 @@ export async function setReminder(ctx: DomainContext, request: ReminderRequest):
       );
     }
     const select = tx`
-      select r.id, r.task_id, ${task.title}::text as task_title, r.remind_at, r.minutes_before, r.state, r.created_at
+      select r.id, r.task_id, ${task.title}::text as task_title, ${task.time_zone}::text as time_zone, r.remind_at, r.minutes_before, r.state, r.created_at
       from reminders r`;
     const [existing] = await tx<ReminderRow[]>`${select}
       where r.task_id = ${taskId} and r.state = 'pending' and r.remind_at = ${remindAt}
@@ -134,7 +139,7 @@ export async function setReminder(ctx: DomainContext, request: ReminderRequest):
 }
 
 const columns = (sql: Sql | Tx) => sql`
-  select r.id, r.task_id, t.title as task_title, r.remind_at, r.minutes_before, r.state, r.created_at,
+  select r.id, r.task_id, t.title as task_title, t.time_zone, r.remind_at, r.minutes_before, r.state, r.created_at,
     to_char(r.remind_at at time zone 'UTC', ${TIMESTAMP_FORMAT}) as key
   from reminders r join tasks t on t.id = r.task_id`;
 

@@ -11,12 +11,19 @@ import { checkTaskId } from "./tasks-input.js";
 import { cancelPendingReminders, restoreReminders } from "./tasks-reminders.js";
 
 /** Marks it done and cancels its pending reminders; a repeating one also goes to task-recurrence. */
-export const completeTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, true);
+export const completeTask = async (ctx: DomainContext, id: string) =>
+  (await setCompleted(ctx, id, true)).task;
 
 /** Reopens it; the reminders completing it cancelled come back, if their time is still ahead. */
-export const uncompleteTask = (ctx: DomainContext, id: string) => setCompleted(ctx, id, false);
+export const uncompleteTask = async (ctx: DomainContext, id: string) =>
+  (await setCompleted(ctx, id, false)).task;
 
-async function setCompleted(ctx: DomainContext, rawId: string, completed: boolean): Promise<Task> {
+/** Completes or reopens it; `changed` is false when it already was so (nothing written, nothing emitted). */
+export async function setCompleted(
+  ctx: DomainContext,
+  rawId: string,
+  completed: boolean,
+): Promise<{ task: Task; changed: boolean }> {
   const id = checkTaskId(rawId);
   const userId = ctx.user.id;
   return transact(ctx, async (tx, emit) => {
@@ -35,6 +42,6 @@ async function setCompleted(ctx: DomainContext, rawId: string, completed: boolea
     const [task] = await loadTasks(tx, userId, [id]);
     if (!task) throw notFound("task", id);
     if (row) emitTaskEvent(emit, completed ? "completed" : "uncompleted", task);
-    return task;
+    return { task, changed: row !== undefined };
   });
 }
