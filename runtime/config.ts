@@ -3,6 +3,8 @@
  * enforces it). Everything is validated at start; a bad value stops the process with the full list
  * of problems rather than failing later on the first message.
  */
+import { homedir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
 
 const port = (fallback: number) =>
@@ -48,10 +50,15 @@ const EnvSchema = v.object({
     v.integer("must be an integer"),
     v.minValue(1, "must be ≥ 1"),
   ),
-  /** Local state of `taskbeat start`: the embedded database lives in `<TASKBEAT_HOME>/pgdata`. */
-  TASKBEAT_HOME: v.optional(v.string(), ".taskbeat"),
-  /** Port of the embedded database's socket (loopback only); 0 picks a free one. */
+  /**
+   * Local state of `taskbeat start` and `taskbeat mcp` (the embedded database in `<TASKBEAT_HOME>/pgdata`),
+   * the same from any working directory. Unset: `$XDG_DATA_HOME/taskbeat`, else `~/.local/share/taskbeat`.
+   */
+  TASKBEAT_HOME: v.string(),
+  /** Port of the embedded database's socket (loopback only); 0 picks a free one and keeps it. */
   EMBEDDED_DB_PORT: port(0),
+  /** How often a local process checks that the one serving the embedded database is still there. */
+  LOCAL_TAKEOVER_MS: milliseconds(1_000),
   /** The user `taskbeat mcp` acts for: a token from `taskbeat users create` or `users token`. */
   TASKBEAT_TOKEN: optionalText,
   /**
@@ -113,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
+  present.TASKBEAT_HOME ??= defaultLocalHome(env);
   const result = v.safeParse(EnvSchema, present);
   if (result.success) return result.output;
   throw new ConfigError(
@@ -120,14 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
 }
 
-/**
- * The environment as a secret store, like Dapr's `secretstores.local.env`: secret `NAME` holds
- * `{ NAME: value }`. Only the local sidecar of `taskbeat start` serves it.
- */
-export function environmentSecrets(
-  env: Record<string, string | undefined> = process.env,
-): Record<string, Record<string, string>> {
-  const secrets: Record<string, Record<string, string>> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) secrets[name] = { [name]: value };
-  return secrets;
+/** The per-user data directory of local mode (XDG base directories), used when TASKBEAT_HOME is unset. */
+export function defaultLocalHome(env: Record<string, string | undefined> = process.env): string {
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share");
+  return join(dataHome, "taskbeat");
 }
