@@ -76,6 +76,8 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
       throw error;
     }
     if (!database.leading()) await printFollower(database, log);
+    // A waiting follower has no server of its own to keep it alive; it runs until a signal.
+    setInterval(() => {}, 3_600_000);
     return new Promise<number>(() => {});
   },
 };
