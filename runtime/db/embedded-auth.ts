@@ -4,10 +4,12 @@
  * can enter, and what listens on loopback TCP is this: it answers the start-up handshake itself with an
  * MD5 password challenge (which every client speaks, and which keeps the password off the wire), and only
  * a client that answers it with the generated credentials is piped through to PGlite, whose own start-up
- * reply (AuthenticationOk, parameters, ReadyForQuery) then completes the handshake.
+ * reply (AuthenticationOk, parameters, ReadyForQuery) then completes the handshake. From then on the
+ * connections take turns (embedded-turns.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { MessageFrames, Turns } from "./embedded-turns.js";
 
 export interface PasswordGateOptions {
   /** Where PGlite listens (a Unix socket path). */
@@ -32,11 +34,12 @@ export interface PasswordGate {
 
 export async function startPasswordGate(options: PasswordGateOptions): Promise<PasswordGate> {
   const open = new Set<Socket>();
+  const turns = new Turns();
   const server: Server = createServer((socket) => {
     open.add(socket);
     socket.once("close", () => open.delete(socket));
     socket.on("error", () => socket.destroy());
-    handshake(socket, options).catch(() => socket.destroy());
+    handshake(socket, options, turns).catch(() => socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -95,7 +98,7 @@ class Reader {
   }
 }
 
-async function handshake(socket: Socket, options: PasswordGateOptions): Promise<void> {
+async function handshake(socket: Socket, options: PasswordGateOptions, turns: Turns): Promise<void> {
   const reader = new Reader(socket);
   let startup: Buffer;
   for (;;) {
@@ -131,11 +134,31 @@ async function handshake(socket: Socket, options: PasswordGateOptions): Promise<
     upstream.once("connect", resolve).once("error", reject);
   });
   const ahead = reader.release();
-  upstream.write(startup);
-  if (ahead.length > 0) upstream.write(ahead);
-  socket.pipe(upstream);
-  upstream.pipe(socket);
-  socket.resume();
+  // PGlite's own start-up answer ends in ReadyForQuery, which the turns do not count: sent outside them.
+  const ready = await startUp(upstream, startup);
+  socket.write(ready);
+  turns.pipe(socket, upstream, ahead);
+}
+
+/** Sends the start-up packet and returns PGlite's answer up to and including its ReadyForQuery. */
+function startUp(upstream: Socket, startup: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let done = false;
+    const frames = new MessageFrames((type) => {
+      if (type === "Z") done = true;
+    });
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      frames.push(chunk);
+      if (!done) return;
+      upstream.off("data", onData).off("close", onClose);
+      resolve(Buffer.concat(chunks));
+    };
+    const onClose = () => reject(new Error("the database closed the connection during start-up"));
+    upstream.on("data", onData).once("close", onClose);
+    upstream.write(startup);
+  });
 }
 
 function startupParameters(packet: Buffer): Map<string, string> {

@@ -48,7 +48,7 @@ export const startProcess = (env: Record<string, string>, cwd = root) =>
 export async function stdioClient(
   env: Record<string, string>,
   cwd: string,
-): Promise<{ client: Client; transport: StdioClientTransport }> {
+): Promise<{ client: Client; transport: StdioClientTransport; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [bin, "mcp"],
@@ -56,9 +56,13 @@ export async function stdioClient(
     env: { ...(process.env as Record<string, string>), DATABASE_URL: "", ...env },
     stderr: "pipe",
   });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk) => {
+    stderr += chunk;
+  });
   const client = new Client({ name: "local-test", version: "1.0.0" });
   await client.connect(transport);
-  return { client, transport };
+  return { client, transport, stderr: () => stderr };
 }
 
 export interface Holder {

@@ -106,7 +106,9 @@ describe("local mode: one database, one process doing the background work", () =
 
       // 4. A stdio session while `start` runs: it uses start's database and background work.
       second = await stdioClient({ ...env, TASKBEAT_TOKEN: token }, elsewhere);
-      const titles = (await call<{ tasks: Task[] }>(second.client, "list_tasks", {})).tasks.map((t) => t.title);
+      const titles = (await call<{ tasks: Task[] }>(second.client, "list_tasks", {})).tasks.map(
+        (t) => t.title,
+      );
       expect(titles).toContain("Water the plants");
       await expectReminderMailed(second.client, smtp, "Renew the passport");
       expect((await holderOf(home))?.role).toBe("start");
@@ -117,10 +119,13 @@ describe("local mode: one database, one process doing the background work", () =
       await expect.poll(async () => (await holderOf(home))?.role, { timeout: 15_000 }).toBe("mcp");
       expect((await holderOf(home))?.pid).toBe(second.transport.pid);
       await expect
-        .poll(async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`).catch(() => undefined))?.status, {
-          timeout: 30_000,
-          interval: 250,
-        })
+        .poll(
+          async () => (await fetch(`http://127.0.0.1:${env.PORT}/healthz`).catch(() => undefined))?.status,
+          {
+            timeout: 30_000,
+            interval: 250,
+          },
+        )
         .toBe(200);
       await expectReminderMailed(second.client, smtp, "Book the dentist");
     } finally {

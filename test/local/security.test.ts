@@ -105,7 +105,9 @@ describe("the local sidecar", () => {
       expect(noToken.status, path).toBe(401);
     }
     // Its own clients still get through.
-    const healthy = await send(ports.sidecar, "/v1.0/healthz", { headers: { host: `localhost:${ports.sidecar}` } });
+    const healthy = await send(ports.sidecar, "/v1.0/healthz", {
+      headers: { host: `localhost:${ports.sidecar}` },
+    });
     expect(healthy.status).toBe(204);
   });
 });
