@@ -47,7 +47,7 @@ export async function saveCredentials(home: string, credentials: LocalCredential
   await chmod(fileOf(home), 0o600);
 }
 
-async function readCredentials(home: string): Promise<LocalCredentials | undefined> {
+export async function readCredentials(home: string): Promise<LocalCredentials | undefined> {
   try {
     return JSON.parse(await readFile(fileOf(home), "utf8")) as LocalCredentials;
   } catch (error) {
