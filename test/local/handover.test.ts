@@ -5,7 +5,6 @@
  * `taskbeat start` is not refused while it runs, and whichever process serves the database does the
  * background work, the other taking over when it stops — in both orders.
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,7 +43,7 @@ async function expectReminderMailed(client: Client, server: TestSmtp, title: str
   });
   await call(client, "set_reminder", {
     task_id: task.id,
-    remind_at: new Date(Date.now() + 1_500).toISOString(),
+    remind_at: new Date(Date.now() + 5_000).toISOString(),
   });
   await expect
     .poll(() => server.received.some((mail) => mail.raw.includes(title)), { timeout: 30_000, interval: 250 })
@@ -137,10 +136,14 @@ describe("local mode: one database, one process doing the background work", () =
 
   it("an error about the database names the one it opened", async () => {
     const home = await tempDir("taskbeat-home-");
-    await mkdir(join(home, "x"), { recursive: true });
-    const wrong = await run(["mcp"], { TASKBEAT_HOME: home, TASKBEAT_TOKEN: `tb_${"x".repeat(43)}` });
+    const wrong = await run(["mcp"], {
+      TASKBEAT_HOME: home,
+      TASKBEAT_TOKEN: `tb_${"x".repeat(43)}`,
+      PORT: String(await freePort()),
+      DAPR_HTTP_PORT: String(await freePort()),
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/unknown or revoked/);
     expect(wrong.stderr).toContain(`(database: the embedded database in ${join(home, "pgdata")})`);
-  }, 60_000);
+  }, 120_000);
 });

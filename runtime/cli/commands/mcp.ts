@@ -67,6 +67,9 @@ PORT, LOG_LEVEL`,
     const session = await openSession(config, log);
     try {
       await migrate(session.sql);
+      // The background work waits for a token that works: a misconfigured client starts nothing.
+      const token = config.TASKBEAT_TOKEN?.trim();
+      if (token && (await setup.authenticate(session.sql, token)) !== undefined) session.allowBackground();
       const code = await runMcpStdio({
         sql: session.sql,
         log,
@@ -93,6 +96,8 @@ interface Session {
   sql: Sql;
   description: string;
   onEventsCommitted: () => void;
+  /** Lets the background work start (now, or whenever this process comes to serve the database). */
+  allowBackground(): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +117,7 @@ async function openSession(config: Config, log: Logger): Promise<Session> {
       sql: db.sql,
       description: db.description,
       onEventsCommitted: () => relay.kick(),
+      allowBackground: () => {},
       async close() {
         await relay.close();
         await db.close();
@@ -120,11 +126,17 @@ async function openSession(config: Config, log: Logger): Promise<Session> {
   }
   let stack: LocalStack | undefined;
   let closing = false;
+  let allowed: () => void = () => {};
+  const allowedToRun = new Promise<void>((resolve) => {
+    allowed = resolve;
+  });
   const database = await joinLocalDatabase(config, log, {
     role: "mcp",
     onLead: async (db) => {
       // In the background: the stdio session does not wait for it.
       void (async () => {
+        await allowedToRun;
+        if (closing) return;
         const local: Config = { ...config, DATABASE_URL: db.url, DATABASE_POOL_MAX: 1 };
         const started = await startLocalStack({
           config: local,
@@ -153,8 +165,10 @@ async function openSession(config: Config, log: Logger): Promise<Session> {
     sql,
     description: database.description,
     onEventsCommitted: () => (stack ? stack.app.onEventsCommitted() : relay.kick()),
+    allowBackground: () => allowed(),
     async close() {
       closing = true;
+      allowed();
       await relay.close();
       await sql.end({ timeout: 5 });
       await stack?.close();

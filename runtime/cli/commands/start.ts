@@ -3,6 +3,8 @@ import { createLogger, type Logger } from "../../log.js";
 import { closeOnSignals } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
 import { joinLocalDatabase, type LocalDatabase } from "../database.js";
+import { localCredentials } from "../local/credentials.js";
+import { resolveLocalHome } from "../local/home.js";
 import { watchParent } from "../local/parent.js";
 import { type LocalStack, startLocalStack } from "../local/stack.js";
 
@@ -53,7 +55,9 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
 
     if (config.DATABASE_URL) {
       try {
-        stack = await startLocalStack({ config, log });
+        // The token pair between app and sidecar is generated here too (TASKBEAT_HOME keeps it for invoke).
+        const home = await resolveLocalHome(config, log);
+        stack = await startLocalStack({ config, log, home, credentials: await localCredentials(home) });
       } catch (error) {
         await stop();
         throw error;
