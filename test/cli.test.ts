@@ -189,7 +189,7 @@ describe("taskbeat migrate", () => {
     const again = await run(["migrate"], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/is up to date \(version \d+\)/);
-  }, 60_000);
+  }, 120_000);
 
   it("finds DATABASE_URL up to date once it is migrated", async () => {
     const result = await run(["migrate"], onTestDb());
