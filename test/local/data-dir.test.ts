@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../support/ports.js";
 import { removeTempDirs, root, run, stdioClient, tempDir, tokenOf } from "./_local.js";
 
 afterAll(removeTempDirs);
@@ -51,7 +52,12 @@ describe("taskbeat mcp --config", () => {
     expect(server.env).toEqual({ TASKBEAT_TOKEN: expect.stringMatching(/^tb_/), TASKBEAT_HOME: home });
 
     // Started the way the client would, from its own directory.
-    const { client, stderr } = await stdioClient(server.env, await tempDir("taskbeat-desktop-"));
+    // (Own ports for the background work this process takes on, beside other tests.)
+    const ports = { PORT: String(await freePort()), DAPR_HTTP_PORT: String(await freePort()) };
+    const { client, stderr } = await stdioClient(
+      { ...server.env, ...ports },
+      await tempDir("taskbeat-desktop-"),
+    );
     try {
       const added = await client.callTool({ name: "add_task", arguments: { title: "From the desk" } });
       expect(added.isError, stderr()).toBeFalsy();
@@ -66,5 +72,5 @@ describe("taskbeat mcp --config", () => {
       expect(other.stdout, name).toContain(process.execPath);
     }
     expect((await run(["mcp", "--config", "notepad"], { TASKBEAT_HOME: home })).code).toBe(2);
-  }, 120_000);
+  }, 240_000);
 });

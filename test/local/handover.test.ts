@@ -15,7 +15,6 @@ import {
   call,
   holderOf,
   removeTempDirs,
-  root,
   run,
   startProcess,
   stdioClient,
@@ -67,7 +66,9 @@ describe("local mode: one database, one process doing the background work", () =
       LOCAL_TAKEOVER_MS: "200",
       LOG_LEVEL: "warn",
     };
-    const created = await run(["users", "create", "--email", "me@example.com"], env, root);
+    // "The project": any directory but the client's (not this repository, whose own .taskbeat would be moved).
+    const project = await tempDir("taskbeat-project-");
+    const created = await run(["users", "create", "--email", "me@example.com"], env, project);
     expect(created.stderr).toMatch(/Created user me@example.com/);
     const token = tokenOf(created.stdout);
 
@@ -92,7 +93,7 @@ describe("local mode: one database, one process doing the background work", () =
       await expect.poll(openStandUps, { timeout: 20_000, interval: 250 }).toBe(1);
 
       // 2. `start` beside it: not refused; it waits, the stdio process keeps the background work.
-      start = startProcess(env);
+      start = startProcess(env, project);
       await start.waitFor(/^taskbeat is already running in process \d+ \("taskbeat mcp"\)/, 30_000);
       expect((await fetch(`http://127.0.0.1:${env.PORT}/healthz`)).status).toBe(200);
       expect((await holderOf(home))?.pid).toBe(first.transport.pid);
