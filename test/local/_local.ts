@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { spawnTs } from "../support/process.js";
+import { linesOf, type Spawned, spawnTs } from "../support/process.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const bin = `${root}bin/taskbeat.mjs`;
@@ -40,9 +40,19 @@ export function run(args: string[], env: Record<string, string>, cwd = root) {
   });
 }
 
-/** `taskbeat start` as a process whose output lines can be awaited. */
-export const startProcess = (env: Record<string, string>, cwd = root) =>
-  spawnTs(bin, ["start"], { DATABASE_URL: "", ...env }, cwd);
+/**
+ * `taskbeat start` as a process whose output lines can be awaited. From the project, through tsx like the
+ * other tests; from another directory (where `--import tsx` does not resolve), as the bin runs itself.
+ */
+export function startProcess(env: Record<string, string>, cwd = root): Spawned {
+  if (cwd === root) return spawnTs(bin, ["start"], { DATABASE_URL: "", ...env }, cwd);
+  const child = spawn(process.execPath, [bin, "start"], {
+    cwd,
+    env: { ...process.env, DATABASE_URL: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return linesOf(child);
+}
 
 /** `taskbeat mcp` started the way a desktop client does: the official SDK client over stdio. */
 export async function stdioClient(
