@@ -3,6 +3,8 @@
  * enforces it). Everything is validated at start; a bad value stops the process with the full list
  * of problems rather than failing later on the first message.
  */
+import { homedir } from "node:os";
+import { join } from "node:path";
 import * as v from "valibot";
 
 const port = (fallback: number) =>
@@ -39,8 +41,12 @@ const EnvSchema = v.object({
   HOST: setting(optionalText, "interface the app listens on", "all (`serve`), `127.0.0.1` (`start`)"),
   DAPR_HTTP_PORT: setting(port(3500), "the sidecar's HTTP API port (daprd injects it)"),
   DAPR_HOST: setting(v.optional(v.string(), "127.0.0.1"), "the sidecar's host"),
-  DAPR_API_TOKEN: setting(optionalText, "sent to the sidecar as `dapr-api-token`"),
-  APP_API_TOKEN: setting(optionalText, "required from the sidecar as `dapr-api-token` on Dapr-facing routes"),
+  DAPR_API_TOKEN: setting(optionalText, "sent to the sidecar as `dapr-api-token`", "— (`start`: generated)"),
+  APP_API_TOKEN: setting(
+    optionalText,
+    "required from the sidecar as `dapr-api-token` on Dapr-facing routes",
+    "— (`start`: generated)",
+  ),
   DATABASE_URL: setting(
     optionalText,
     "PostgreSQL; unset: the embedded database (`start`, `users`, `mcp`, …)",
@@ -55,10 +61,18 @@ const EnvSchema = v.object({
     "connections per process; every pod has its own pool (the embedded database always uses 1)",
   ),
   TASKBEAT_HOME: setting(
-    v.optional(v.string(), ".taskbeat"),
-    "local state: the embedded database in `<TASKBEAT_HOME>/pgdata`, mail files in `mail/`",
+    v.string(),
+    "local state of `start` and `mcp` (database, mail files, credentials), the same from any working directory",
+    "`$XDG_DATA_HOME/taskbeat`, else `~/.local/share/taskbeat`",
   ),
-  EMBEDDED_DB_PORT: setting(port(0), "loopback port of the embedded database's socket (0: a free one)"),
+  EMBEDDED_DB_PORT: setting(
+    port(0),
+    "loopback port of the embedded database (password required; 0: a free one, then kept)",
+  ),
+  LOCAL_TAKEOVER_MS: setting(
+    milliseconds(1_000),
+    "how often a local process checks that the one serving the embedded database is still there",
+  ),
   TASKBEAT_TOKEN: setting(optionalText, "the user `taskbeat mcp` acts for (a token from `taskbeat users`)"),
   MCP_ALLOWED_HOSTS: setting(
     v.optional(
@@ -173,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
+  present.TASKBEAT_HOME ??= defaultLocalHome(env);
   const result = v.safeParse(EnvSchema, present);
   if (result.success) return result.output;
   throw new ConfigError(
@@ -180,14 +195,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   );
 }
 
-/**
- * The environment as a secret store, like Dapr's `secretstores.local.env`: secret `NAME` holds
- * `{ NAME: value }`. Only the local sidecar of `taskbeat start` serves it.
- */
-export function environmentSecrets(
-  env: Record<string, string | undefined> = process.env,
-): Record<string, Record<string, string>> {
-  const secrets: Record<string, Record<string, string>> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) secrets[name] = { [name]: value };
-  return secrets;
+/** The per-user data directory of local mode (XDG base directories), used when TASKBEAT_HOME is unset. */
+export function defaultLocalHome(env: Record<string, string | undefined> = process.env): string {
+  const dataHome = env.XDG_DATA_HOME || join(env.HOME || homedir(), ".local", "share");
+  return join(dataHome, "taskbeat");
 }

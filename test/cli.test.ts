@@ -189,7 +189,7 @@ describe("taskbeat migrate", () => {
     const again = await run(["migrate"], env);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/is up to date \(version \d+\)/);
-  }, 60_000);
+  }, 120_000);
 
   it("finds DATABASE_URL up to date once it is migrated", async () => {
     const result = await run(["migrate"], onTestDb());
@@ -271,8 +271,13 @@ describe("taskbeat start", () => {
 
       // A tool's event is published right after its commit (the relay's kick): refused here by the
       // sidecar, it stays in the outbox, and the relay-outbox job publishes it once its backoff is over.
+      // The sidecar wants the generated token pair's API token (kept in TASKBEAT_HOME).
+      const { daprApiToken } = JSON.parse(readFileSync(join(home, "credentials.json"), "utf8")) as {
+        daprApiToken: string;
+      };
       const faults = await fetch(`http://127.0.0.1:${env.DAPR_HTTP_PORT}/v1.0-dev/faults`, {
         method: "POST",
+        headers: { "dapr-api-token": daprApiToken },
         body: JSON.stringify({ failNextPublishes: 1 }),
       });
       expect(faults.status).toBe(200);

@@ -3,14 +3,22 @@
  * protocol, so the same `postgres` client and SQL serve both it and a real server. PGlite is one
  * database session: clients must use a pool of one (with more, interleaved transactions fail with
  * `portal "" does not exist`; with one, concurrent transactions queue and succeed).
+ *
+ * With `credentials`, PGlite listens on a Unix socket in `socketDir` (made 0700: only its owner can
+ * connect) and loopback TCP gets a password check in front (embedded-auth.ts); without, it listens on
+ * TCP directly and accepts anyone (the in-memory database of the tests).
  */
+import { chmod, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { type PasswordGate, startPasswordGate } from "./embedded-auth.js";
 
 export interface EmbeddedPostgres {
-  /** A `postgres://` URL for the `postgres` client (use `max: 1`). */
+  /** A `postgres://` URL for the `postgres` client (use `max: 1`); it carries the password. */
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -20,24 +28,60 @@ export interface EmbeddedOptions {
   /** 0 picks a free port. */
   port: number;
   host?: string;
+  /** Required from every client when set; `socketDir` is then required too. */
+  credentials?: { user: string; password: string };
+  /** Directory of PGlite's own Unix socket (behind the password check). */
+  socketDir?: string;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port === 0 ? await freePort(host) : options.port;
   const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  const server = new PGLiteSocketServer({ db, host, port, maxConnections: 16 });
-  await server.start();
+  const { credentials, socketDir } = options;
+  if (credentials === undefined || socketDir === undefined) {
+    const server = new PGLiteSocketServer({ db, host, port, maxConnections: 16 });
+    await server.start();
+    return {
+      url: `postgres://postgres@${host}:${port}/postgres`,
+      port,
+      async close() {
+        await server.stop();
+        await db.close();
+      },
+    };
+  }
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await chmod(socketDir, 0o700);
+  const path = join(socketDir, "pglite.sock");
+  // A process that died leaves its socket file behind; whoever gets here holds the lock.
+  await rm(path, { force: true });
+  const server = new PGLiteSocketServer({ db, path, maxConnections: 16 });
+  let gate: PasswordGate | undefined;
+  try {
+    await server.start();
+    gate = await startPasswordGate({ upstreamPath: path, host, port, ...credentials });
+  } catch (error) {
+    await server.stop().catch(() => {});
+    await db.close();
+    throw error;
+  }
+  const listening = gate;
+  const user = encodeURIComponent(credentials.user);
+  const password = encodeURIComponent(credentials.password);
   return {
-    url: `postgres://postgres@${host}:${port}/postgres`,
+    url: `postgres://${user}:${password}@${host}:${port}/postgres`,
+    port,
     async close() {
+      await listening.close();
       await server.stop();
       await db.close();
+      await rm(path, { force: true });
     },
   };
 }
 
-async function freePort(host: string): Promise<number> {
+export async function freePort(host: string): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, host, resolve));
   const address = probe.address();

@@ -1,15 +1,18 @@
 /**
- * The API port's request pipeline, in daprd's order: API token check (before routing, so unknown paths
+ * The API port's request pipeline: the Origin/Host check (origin.ts), then in daprd's order: API token check (before routing, so unknown paths
  * need the token too), the latency fault, the route, and the service-invocation fallback for anything
  * unmatched (contract §0). Errors become `{"errorCode","message"}` replies.
  */
 import type { IncomingMessage, RequestListener } from "node:http";
 import type { Logger } from "../log.js";
 import { ApiError, errorReply, matchRoute, type Reply, type Route, readBody, sleep, text } from "./http.js";
+import { foreignRequest } from "./origin.js";
 
 export interface DispatchOptions {
   routes: readonly Route[];
   apiToken: string | undefined;
+  /** Host names accepted in `Host` (any port); undefined accepts any. An `Origin` is always refused. */
+  allowedHosts?: readonly string[] | undefined;
   latencyMs: () => number;
   /** True during the unreachable fault: answers in progress close their connection. */
   closeConnections: () => boolean;
@@ -36,6 +39,8 @@ export function createDispatcher(options: DispatchOptions): RequestListener {
 async function handle(options: DispatchOptions, req: IncomingMessage): Promise<Reply> {
   const url = new URL(req.url ?? "/", "http://sidecar");
   const method = req.method ?? "GET";
+  const foreign = foreignRequest(req.headers, options.allowedHosts);
+  if (foreign !== undefined) throw new ApiError(403, "ERR_FORBIDDEN_ORIGIN", foreign);
   let route: Route | undefined;
   let params: Record<string, string> | undefined;
   for (const r of options.routes) {

@@ -40,6 +40,8 @@ export interface SidecarOptions {
   appUrl?: string;
   /** Like DAPR_API_TOKEN: required as `dapr-api-token` on every API call but the health endpoints. */
   apiToken?: string;
+  /** Host names accepted in the `Host` header (DNS rebinding); default any. An `Origin` is always refused. */
+  allowedHosts?: readonly string[];
   /** Like APP_API_TOKEN: sent as `dapr-api-token` on every call to the app. */
   appApiToken?: string;
   /** Pub/sub component names; default ["pubsub"]. */
@@ -133,6 +135,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     createDispatcher({
       routes,
       apiToken: options.apiToken,
+      allowedHosts: options.allowedHosts,
       latencyMs: () => faults.latencyMs,
       closeConnections: () => listener.down,
       log,

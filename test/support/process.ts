@@ -17,6 +17,11 @@ export function spawnTs(entry: string, args: string[], env: Record<string, strin
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return linesOf(child);
+}
+
+/** Reads a spawned process's stdout line by line (its stdio must be piped). */
+export function linesOf(child: ChildProcess): Spawned {
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {

@@ -1,13 +1,16 @@
+import { resolve } from "node:path";
 import { createCloudEvent } from "../../cloudevent.js";
 import { loadConfig } from "../../config.js";
 import { createDaprClient } from "../../dapr/client.js";
 import { type Command, parseOptions, UsageError } from "../command.js";
+import { readCredentials } from "../local/credentials.js";
 
 export const invoke: Command = {
   help: `Usage: taskbeat invoke <topic> --data '<json>' [options]
 
 Publishes one CloudEvent through the sidecar on DAPR_HTTP_PORT (the local one of "taskbeat start",
-or a real daprd) and prints its id.
+or a real daprd) and prints its id. Without DAPR_API_TOKEN it sends the local sidecar's generated
+token from TASKBEAT_HOME/credentials.json.
 
 Options:
   --data <json>            the event's data (required)
@@ -37,7 +40,12 @@ Options:
     } catch {
       throw new UsageError("--data is not valid JSON");
     }
-    const config = loadConfig();
+    let config = loadConfig();
+    // The local sidecar of `taskbeat start` wants its generated token (kept in TASKBEAT_HOME).
+    if (!config.DAPR_API_TOKEN) {
+      const local = await readCredentials(resolve(config.TASKBEAT_HOME));
+      if (local) config = { ...config, DAPR_API_TOKEN: local.daprApiToken };
+    }
     const event = createCloudEvent({
       type: values.type,
       data,

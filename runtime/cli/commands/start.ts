@@ -1,23 +1,28 @@
-import { type Config, environmentSecrets, loadConfig } from "../../config.js";
-import { startSidecar } from "../../dev-sidecar/sidecar.js";
-import { registry } from "../../generated/registry.gen.js";
-import { createLogger } from "../../log.js";
-import { setupsOf } from "../../registry.js";
-import { closeOnSignals, type RunningApp, serveGroups } from "../../server.js";
+import { type Config, loadConfig } from "../../config.js";
+import { createLogger, type Logger } from "../../log.js";
+import { closeOnSignals } from "../../server.js";
 import { type Command, parseOptions } from "../command.js";
-import { type LocalDatabase, startLocalDatabase } from "../database.js";
+import { joinLocalDatabase, type LocalDatabase } from "../database.js";
+import { localCredentials } from "../local/credentials.js";
+import { resolveLocalHome } from "../local/home.js";
+import { watchParent } from "../local/parent.js";
+import { type LocalStack, startLocalStack } from "../local/stack.js";
 
 export const start: Command = {
   help: `Usage: taskbeat start
 
 Runs every function group in one app on PORT (default 3000), with MCP at http://127.0.0.1:PORT/mcp,
 and, on DAPR_HTTP_PORT (default 3500), a local sidecar that speaks Dapr's HTTP API: publish, bulk
-publish, subscriptions, jobs, state, secrets (store "env": the environment) and health, delivering
-with Dapr's semantics. Fault injection for trying things out: POST /v1.0-dev/faults on the sidecar.
+publish, subscriptions, jobs, state, secrets (store "local": TASKBEAT_HOME/secrets.json) and health,
+delivering with Dapr's semantics. Fault injection for trying things out: POST /v1.0-dev/faults on the
+sidecar. The app and the sidecar call each other with a generated token pair (credentials.json) unless
+APP_API_TOKEN / DAPR_API_TOKEN are set; both refuse requests from web pages.
 
 Without DATABASE_URL the database is embedded (PGlite) in TASKBEAT_HOME/pgdata (default
-.taskbeat/pgdata) and kept across restarts. On the first run (no users yet) it creates the user
-you@localhost and prints its token once; "taskbeat users token <email>" issues another.
+$XDG_DATA_HOME/taskbeat, else ~/.local/share/taskbeat) and kept across restarts. On the first run (no
+users yet) it creates the user you@localhost and prints its token once; "taskbeat users token <email>"
+issues another. When a "taskbeat mcp" of an assistant already serves that data (and does the
+background work), this process says so, waits, and takes over when it stops.
 
 Reminder mail goes out through SMTP_URL (with MAIL_FROM) when set; otherwise each message is written
 to TASKBEAT_HOME/mail/<reminder id>.eml.
@@ -27,62 +32,88 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
 
   async run(argv) {
     parseOptions(argv, {});
-    let config = loadConfig();
+    const config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL });
-    const groups = Object.keys(registry);
-    const host = config.HOST ?? "127.0.0.1";
+    let stack: LocalStack | undefined;
     let database: LocalDatabase | undefined;
-    if (!config.DATABASE_URL) {
-      database = await startLocalDatabase(config, log);
-      // PGlite is one session: with more than one connection, interleaved transactions fail.
-      config = { ...config, DATABASE_URL: database.url, DATABASE_POOL_MAX: 1 };
-    }
-    let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
-    let app: RunningApp | undefined;
+    let stopping = false;
     const stop = async () => {
-      await app?.close();
-      await sidecar?.close();
+      stopping = true;
+      await stack?.close();
       await database?.close();
     };
-    let banner: string[];
+    const failed = (error: unknown) => {
+      process.stderr.write(`taskbeat start: ${error instanceof Error ? error.message : String(error)}\n`);
+      void stop().finally(() => process.exit(1));
+    };
+    closeOnSignals(stop, log);
+    // `npm start` may be stopped without the signal reaching this process: go with it.
+    watchParent(() => {
+      log.info("the parent process is gone; stopping");
+      if (!stopping) void stop().finally(() => process.exit(0));
+    });
+
+    if (config.DATABASE_URL) {
+      try {
+        // The token pair between app and sidecar is generated here too (TASKBEAT_HOME keeps it for invoke).
+        const home = await resolveLocalHome(config, log);
+        stack = await startLocalStack({ config, log, home, credentials: await localCredentials(home) });
+      } catch (error) {
+        await stop();
+        throw error;
+      }
+      printBanner(stack, "DATABASE_URL", await stack.banner());
+      return new Promise<number>(() => {});
+    }
+    const lead = async (db: LocalDatabase) => {
+      if (stopping) return;
+      // PGlite is one session: with more than one connection, interleaved transactions fail.
+      const local: Config = { ...config, DATABASE_URL: db.url, DATABASE_POOL_MAX: 1 };
+      stack = await startLocalStack({ config: local, log, home: db.home, credentials: db.credentials });
+      await db.announce({ appUrl: stack.app.url, sidecarUrl: stack.sidecar.url });
+      printBanner(stack, `embedded, in ${db.dataDir}  (kept across restarts)`, await stack.banner());
+    };
     try {
-      sidecar = await startSidecar({
-        port: config.DAPR_HTTP_PORT,
-        host: config.DAPR_HOST,
-        appId: "taskbeat",
-        appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.PORT}`,
-        secretStores: { env: environmentSecrets() },
-        log: log.child({ component: "sidecar" }),
-        ...(config.DAPR_API_TOKEN ? { apiToken: config.DAPR_API_TOKEN } : {}),
-        ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
-      });
-      app = await serveGroups({ config, registry, groups, log, defaultHost: "127.0.0.1" });
-      await sidecar.ready();
-      const running = app;
-      const banners = setupsOf(registry, groups).map((setup) => setup.banner?.(running.setupContext) ?? []);
-      banner = (await Promise.all(banners)).flat();
+      database = await joinLocalDatabase(config, log, { role: "start", onLead: lead, onLeadFailed: failed });
     } catch (error) {
       await stop();
       throw error;
     }
-    closeOnSignals(stop, log);
-    process.stdout.write(
-      [
-        "taskbeat is running",
-        `  mcp       ${app.url}/mcp  (Streamable HTTP; Authorization: Bearer <token>)`,
-        `  app       ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
-        `  sidecar   ${sidecar.url}  (local stand-in for daprd)`,
-        `  database  ${describeDatabase(config, database)}`,
-        ...banner,
-        `  try       npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
-        "",
-      ].join("\n"),
-    );
+    if (!database.leading()) await printFollower(database, log);
+    // A waiting follower has no server of its own to keep it alive; it runs until a signal.
+    setInterval(() => {}, 3_600_000);
     return new Promise<number>(() => {});
   },
 };
 
-function describeDatabase(config: Config, database: LocalDatabase | undefined): string {
-  if (database === undefined) return "DATABASE_URL";
-  return `embedded, in ${database.dataDir}  (${config.TASKBEAT_HOME}/ is kept across restarts)`;
+function printBanner(stack: LocalStack, database: string, banner: string[]): void {
+  const { app, sidecar, groups } = stack;
+  process.stdout.write(
+    [
+      "taskbeat is running",
+      `  mcp       ${app.url}/mcp  (Streamable HTTP; Authorization: Bearer <token>)`,
+      `  app       ${app.url}  (groups: ${groups.join(", ") || "none yet — add a file under functions/"})`,
+      `  sidecar   ${sidecar.url}  (local stand-in for daprd)`,
+      `  database  ${database}`,
+      ...banner,
+      `  try       npx taskbeat invoke <topic> --data '{"hello":"world"}'`,
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Another process serves the data and does the background work: say where, and wait to take over. */
+async function printFollower(database: LocalDatabase, log: Logger): Promise<void> {
+  const holder = await database.holder();
+  const who = holder ? `process ${holder.pid} ("taskbeat ${holder.role ?? "start"}")` : "another process";
+  log.info("another process serves the embedded database", { pid: holder?.pid });
+  process.stdout.write(
+    [
+      `taskbeat is already running in ${who}, on the same data`,
+      ...(holder?.appUrl ? [`  mcp       ${holder.appUrl}/mcp  (served by that process)`] : []),
+      `  database  embedded, in ${database.dataDir}`,
+      "  waiting   this process takes over when that one stops",
+      "",
+    ].join("\n"),
+  );
 }
