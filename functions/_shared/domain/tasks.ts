@@ -5,6 +5,7 @@
  * tasks-query.ts.
  */
 import { randomUUID } from "node:crypto";
+import type { CallNotes } from "./call-notes.js";
 import { type DomainContext, transact } from "./context.js";
 import { DomainError, notFound } from "./errors.js";
 import { insertTask, type NewTaskRow } from "./task-insert.js";
@@ -23,6 +24,7 @@ import {
   readDueDate,
   type TaskFields,
   taskZone,
+  warnAboutDueDate,
 } from "./tasks-input.js";
 
 export const MAX_BATCH = 25;
@@ -33,13 +35,14 @@ export type NewTask = TaskFields & { title: string };
  * Everything that can be checked without the database, so a bad call costs no round trip; whether the
  * category and the tags are the user's is checked by the insert itself.
  */
-function prepare(ctx: DomainContext, input: NewTask): NewTaskRow {
+function prepare(ctx: DomainContext, input: NewTask, notes?: CallNotes): NewTaskRow {
   const title = checkTitle(input.title);
   const description = checkDescription(input.description ?? null);
   const priority = checkPriority(input.priority ?? "medium");
   const timeZone = taskZone(ctx.user, input.time_zone);
   const rule = checkRule(input.recurrence_rule ?? null);
-  let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
+  let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone, notes);
+  if (dueAt !== null) warnAboutDueDate(notes, dueAt, timeZone, ctx.user.defaultReminderMinutes);
   if (rule !== null && dueAt !== null) checkReachable(rule, dueAt, timeZone);
   if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
   const categoryId = input.category_id == null ? null : parseCategoryId(input.category_id);
@@ -48,8 +51,8 @@ function prepare(ctx: DomainContext, input: NewTask): NewTaskRow {
 }
 
 /** One statement, outside a transaction: it commits on its own (see task-insert.ts). */
-export async function addTask(ctx: DomainContext, input: NewTask): Promise<Task> {
-  const task = await insertTask(ctx.sql, ctx.user, prepare(ctx, input));
+export async function addTask(ctx: DomainContext, input: NewTask, notes?: CallNotes): Promise<Task> {
+  const task = await insertTask(ctx.sql, ctx.user, prepare(ctx, input, notes));
   ctx.onEventsCommitted?.();
   return task;
 }
