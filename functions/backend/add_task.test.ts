@@ -243,4 +243,37 @@ describe("add_task", () => {
     expect(later.warnings).toBeUndefined();
     expect(await remindersOf(db.sql, later.task.id)).toHaveLength(1);
   });
+
+  it("request_id: a retried call returns the first call's task, once per user, even when both race", async () => {
+    const { user, ctx } = await setup({ defaultReminderMinutes: 60 });
+    const input = { title: "Book flights", due_date: hoursFromNow(48), request_id: "req-1" };
+    const first = await call(addTask, ctx, input);
+    expect(first.warnings).toBeUndefined();
+    const retried = await call(addTask, ctx, { ...input, title: "Book flights (retried)" });
+    expect(retried.task).toEqual(first.task);
+    expect(retried.warnings).toEqual([expect.stringMatching(/^request_id "req-1" was used before/)]);
+    const mine = await db.sql`select id from tasks where user_id = ${user.id}`;
+    expect(mine).toHaveLength(1);
+    expect(await eventsFor(db.sql, first.task.id)).toHaveLength(1);
+    expect(await remindersOf(db.sql, first.task.id)).toHaveLength(1);
+
+    // Keys are per user, and a call without one always creates.
+    const other = await setup();
+    const theirs = await call(addTask, other.ctx, input);
+    expect(theirs.task.id).not.toBe(first.task.id);
+    const [a, b] = await Promise.all([
+      call(addTask, ctx, { title: "x" }),
+      call(addTask, ctx, { title: "x" }),
+    ]);
+    expect(a.task.id).not.toBe(b.task.id);
+
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => call(addTask, ctx, { title: "Once", request_id: "req-race" })),
+    );
+    expect(new Set(racing.map((r) => r.task.id)).size).toBe(1);
+    const [{ n } = { n: 0 }] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from tasks where user_id = ${user.id} and title = 'Once'`;
+    expect(n).toBe(1);
+    await expectCode(call(addTask, ctx, { title: "x", request_id: "k".repeat(201) }), "VALIDATION_ERROR");
+  });
 });
