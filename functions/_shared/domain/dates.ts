@@ -4,6 +4,7 @@
  * Node ships with, not from a table of our own.
  */
 import { DomainError } from "./errors.js";
+import { abbreviationHint } from "./zone-abbreviations.js";
 
 export interface WallTime {
   year: number;
@@ -65,6 +66,13 @@ export const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
 /** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"), or INVALID_TIME_ZONE. */
 export function checkTimeZone(timeZone: string): string {
   const trimmed = timeZone.trim();
+  const hint = abbreviationHint(trimmed);
+  if (hint !== undefined) {
+    throw new DomainError(
+      "INVALID_TIME_ZONE",
+      `${clip(trimmed)} is an abbreviation, which has no daylight-saving rules of its own; use ${hint}.`,
+    );
+  }
   // Intl also takes offsets like "+02:00"; a task's zone must be a named one so DST keeps working.
   if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) {
     try {
