@@ -6,6 +6,7 @@
  */
 import { createServer } from "node:net";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
 export interface EmbeddedPostgres {
@@ -25,7 +26,11 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port === 0 ? await freePort(host) : options.port;
-  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  // pg_trgm: search_tasks' typo fallback (migration 0009 creates it; PGlite must load it first).
+  const extensions = { pg_trgm };
+  const db = await PGlite.create(
+    options.dataDir === undefined ? { extensions } : { dataDir: options.dataDir, extensions },
+  );
   const server = new PGLiteSocketServer({ db, host, port, maxConnections: 16 });
   await server.start();
   return {
