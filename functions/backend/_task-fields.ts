@@ -4,12 +4,14 @@
  * INVALID_DUE_DATE…), which is why priorities and dates are plain strings here, not enums or formats.
  */
 import * as v from "valibot";
+import { NATURAL_DATE_EXAMPLES } from "../_shared/domain/natural-dates.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
 import { MAX_DESCRIPTION, MAX_TITLE } from "../_shared/domain/tasks-input.js";
 
 export const DATE_RULE =
   "ISO 8601: a date alone (2025-01-15) means the end of that day, a time without an offset " +
-  "(2025-01-15T09:00) is read in the task's time zone, or give an offset (2025-01-15T09:00:00-05:00)";
+  "(2025-01-15T09:00) is read in the task's time zone, or give an offset (2025-01-15T09:00:00-05:00); " +
+  `or English words read in that zone, like ${NATURAL_DATE_EXAMPLES} (the answer's "understood" shows how)`;
 
 const text = (description: string) => v.pipe(v.string(), v.description(description));
 

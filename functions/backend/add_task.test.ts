@@ -147,9 +147,9 @@ describe("add_task", () => {
         /"critical" is not a priority; use one of low, medium, high, urgent/,
       ],
       [
-        { title: "ok", due_date: "next friday" },
+        { title: "ok", due_date: "the friday after the party" },
         "INVALID_DUE_DATE",
-        /due_date "next friday" is not a date I can read/,
+        /due_date "the friday after the party" is not a date I can read/,
       ],
       [{ title: "ok", due_date: "2099-02-30" }, "INVALID_DUE_DATE", /not a real date/],
       [{ title: "ok", recurrence_rule: "FREQ=HOURLY" }, "INVALID_RECURRENCE_RULE", /HOURLY is not supported/],
@@ -197,5 +197,83 @@ describe("add_task", () => {
       );
       expect(await db.sql`select 1 from tasks where user_id = ${user.id}`).toHaveLength(0);
     });
+  });
+
+  it("reads a due date in words in the task's zone and answers how it read it", async () => {
+    const { ctx } = await setup({ timeZone: "Europe/Paris" });
+    const answer = await call(addTask, ctx, {
+      title: "Dentist",
+      due_date: "tomorrow 9am",
+      time_zone: "America/New_York",
+    });
+    const [understood] = answer.understood ?? [];
+    expect(understood).toMatchObject({
+      field: "due_date",
+      input: "tomorrow 9am",
+      time_zone: "America/New_York",
+    });
+    expect(understood?.resolved).toMatch(/^\d{4}-\d{2}-\d{2}T09:00:00-0[45]:00$/);
+    expect(new Date(understood?.resolved ?? "").toISOString()).toBe(answer.task.due_date);
+    expect(zonedIso(new Date(answer.task.due_date ?? ""), "America/New_York")).toBe(understood?.resolved);
+    expect(answer.warnings).toBeUndefined();
+    // ISO input answers as before: nothing to explain.
+    const iso = await call(addTask, ctx, { title: "Taxes", due_date: "2099-04-15" });
+    expect(Object.keys(iso)).toEqual(["task"]);
+    const error = await expectCode(
+      call(addTask, ctx, { title: "x", due_date: "someday soon" }),
+      "INVALID_DUE_DATE",
+    );
+    expect(error.message).toMatch(/"tomorrow 9am", "next friday", "in 2 hours"/);
+  });
+
+  it("accepts a due date in the past but warns, and says when the default reminder was too late", async () => {
+    const { ctx } = await setup({ timeZone: "UTC", defaultReminderMinutes: 60 });
+    const past = await call(addTask, ctx, { title: "New year", due_date: "2020-01-01" });
+    expect(past.task.due_date).toBe("2020-01-01T23:59:59.000Z");
+    expect(past.warnings).toEqual([
+      expect.stringMatching(/^The due date 2020-01-01T23:59:59\+00:00 is in the past/),
+    ]);
+    expect(await remindersOf(db.sql, past.task.id)).toEqual([]);
+
+    const soon = await call(addTask, ctx, { title: "Soon", due_date: "in 30 minutes" });
+    expect(soon.warnings).toEqual([expect.stringMatching(/^No default reminder was set: .* 60 minutes/)]);
+    expect(await remindersOf(db.sql, soon.task.id)).toEqual([]);
+
+    const later = await call(addTask, ctx, { title: "Later", due_date: hoursFromNow(3) });
+    expect(later.warnings).toBeUndefined();
+    expect(await remindersOf(db.sql, later.task.id)).toHaveLength(1);
+  });
+
+  it("request_id: a retried call returns the first call's task, once per user, even when both race", async () => {
+    const { user, ctx } = await setup({ defaultReminderMinutes: 60 });
+    const input = { title: "Book flights", due_date: hoursFromNow(48), request_id: "req-1" };
+    const first = await call(addTask, ctx, input);
+    expect(first.warnings).toBeUndefined();
+    const retried = await call(addTask, ctx, { ...input, title: "Book flights (retried)" });
+    expect(retried.task).toEqual(first.task);
+    expect(retried.warnings).toEqual([expect.stringMatching(/^request_id "req-1" was used before/)]);
+    const mine = await db.sql`select id from tasks where user_id = ${user.id}`;
+    expect(mine).toHaveLength(1);
+    expect(await eventsFor(db.sql, first.task.id)).toHaveLength(1);
+    expect(await remindersOf(db.sql, first.task.id)).toHaveLength(1);
+
+    // Keys are per user, and a call without one always creates.
+    const other = await setup();
+    const theirs = await call(addTask, other.ctx, input);
+    expect(theirs.task.id).not.toBe(first.task.id);
+    const [a, b] = await Promise.all([
+      call(addTask, ctx, { title: "x" }),
+      call(addTask, ctx, { title: "x" }),
+    ]);
+    expect(a.task.id).not.toBe(b.task.id);
+
+    const racing = await Promise.all(
+      [1, 2, 3].map(() => call(addTask, ctx, { title: "Once", request_id: "req-race" })),
+    );
+    expect(new Set(racing.map((r) => r.task.id)).size).toBe(1);
+    const [{ n } = { n: 0 }] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from tasks where user_id = ${user.id} and title = 'Once'`;
+    expect(n).toBe(1);
+    await expectCode(call(addTask, ctx, { title: "x", request_id: "k".repeat(201) }), "VALIDATION_ERROR");
   });
 });

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { addTask } from "../_shared/domain/tasks.js";
 import { dueSuffix, TaskOutput, taskFields, titleField } from "./_task-fields.js";
@@ -12,9 +13,22 @@ export default defineTool({
     "task with its id. Fails with INVALID_PRIORITY, INVALID_DUE_DATE, INVALID_RECURRENCE_RULE, " +
     "INVALID_TIME_ZONE, CATEGORY_NOT_FOUND, TAG_NOT_FOUND, TOO_MANY_TAGS or VALIDATION_ERROR, each with a " +
     "sentence saying what to fix.",
-  input: v.object({ title: titleField(), ...taskFields(false) }),
-  output: TaskOutput,
+  input: v.object({
+    title: titleField(),
+    ...taskFields(false),
+    request_id: v.pipe(
+      v.optional(v.nullable(v.string())),
+      v.description(
+        "Optional idempotency key, up to 200 characters (e.g. a UUID you make up): retrying a call with the " +
+          "same request_id returns the task the first call created instead of creating another.",
+      ),
+    ),
+  }),
+  output: v.object({ ...TaskOutput.entries, ...noteFields }),
   annotations: { title: "Add task", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => ({ task: await addTask(ctx, input) }),
+  handle: async (input, ctx: ToolContext) => {
+    const notes = new CallNotes();
+    return { task: await addTask(ctx, input, notes), ...notes.output() };
+  },
   summarize: ({ task }) => `Created task “${task.title}”${dueSuffix(task)}.`,
 });

@@ -114,10 +114,14 @@ describe("list_tasks", () => {
     expect(await ids({ category_id: category?.id as string })).toEqual([a]);
     expect(await ids({ tag_ids: [x] })).toEqual([a, b]);
     expect(await ids({ tag_ids: [x, y] })).toEqual([a]);
-    // A date alone is the end of that day in the user's zone: "before March 2" includes all of March 2.
+    // A date alone is the whole day in the user's zone: "before March 2" includes all of March 2, and
+    // "after March 1" means on or after it (issue 11: `due_after: today` missed today's tasks).
     expect(await ids({ due_before: "2099-03-02" })).toEqual([a, b]);
-    expect(await ids({ due_after: "2099-03-01" })).toEqual([b, c]);
-    expect(await ids({ due_after: "2099-03-01", due_before: "2099-03-02T23:00" })).toEqual([b]);
+    expect(await ids({ due_after: "2099-03-01" })).toEqual([a, b, c]);
+    expect(await ids({ due_after: "2099-03-02" })).toEqual([b, c]);
+    expect(await ids({ due_after: "2099-03-01T23:59:59" })).toEqual([b, c]);
+    expect(await ids({ due_after: "2099-03-01", due_before: "2099-03-02T23:00" })).toEqual([a, b]);
+    expect(await ids({ due_after: "2099-03-02", due_before: "2099-03-02" })).toEqual([b]);
     expect(await ids({ category_id: "not-a-uuid" })).toEqual([]);
     expect(await ids({ tag_ids: ["nope"] })).toEqual([]);
   });
@@ -126,7 +130,7 @@ describe("list_tasks", () => {
     const user = await crowd();
     const ctx = contextFor(db.sql, user);
     await expectCode(call(listTasks, ctx, { priority: "top" }), "INVALID_PRIORITY");
-    await expectCode(call(listTasks, ctx, { due_before: "yesterday" }), "INVALID_DUE_DATE");
+    await expectCode(call(listTasks, ctx, { due_before: "someday" }), "INVALID_DUE_DATE");
     await expectCode(call(listTasks, ctx, { limit: 101 }), "VALIDATION_ERROR");
     await expectCode(call(listTasks, ctx, { limit: 0 }), "VALIDATION_ERROR");
     const error = await expectCode(call(listTasks, ctx, { cursor: "garbage" }), "VALIDATION_ERROR");
@@ -173,10 +177,35 @@ describe("list_tasks", () => {
     const next = await call(listTasks, ctx, {
       ...query,
       priority: " HIGH",
-      due_before: "2099-01-04T23:59:59Z",
+      due_before: " 2099-01-04 ",
       cursor,
     });
     expect(next.tasks.map((t) => t.id)).not.toContain(first.tasks[0]?.id);
     expect(next.tasks.length).toBeGreaterThan(0);
+  });
+
+  it("reads due_after / due_before in words, whole days in the user's zone, and says how", async () => {
+    const user = await insertUser(db.sql, { timeZone: "Pacific/Auckland" });
+    const ctx = contextFor(db.sql, user);
+    const add = async (title: string, due_date: string) =>
+      (await call(addTask, ctx, { title, due_date })).task.id;
+    const yesterday = await add("yesterday", "yesterday");
+    const today = await add("today", "today");
+    const tomorrow = await add("tomorrow", "tomorrow 9am");
+    const ids = async (input: ListInput) =>
+      (await call(listTasks, ctx, { ...input, sort_by: "due" })).tasks.map((t) => t.id);
+    expect(await ids({ due_after: "today" })).toEqual([today, tomorrow]);
+    expect(await ids({ due_before: "today" })).toEqual([yesterday, today]);
+    expect(await ids({ due_after: "today", due_before: "today" })).toEqual([today]);
+    const answer = await call(listTasks, ctx, { due_after: "tomorrow" });
+    expect(answer.tasks.map((t) => t.id)).toEqual([tomorrow]);
+    expect(answer.understood).toEqual([
+      {
+        field: "due_after",
+        input: "tomorrow",
+        resolved: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T23:59:59\+1[23]:00$/),
+        time_zone: "Pacific/Auckland",
+      },
+    ]);
   });
 });

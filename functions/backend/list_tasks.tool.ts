@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { listTasks, TASK_SORTS, TASK_STATUSES } from "../_shared/domain/tasks-query.js";
 import { pageFields } from "./_page-fields.js";
@@ -20,8 +21,14 @@ export default defineTool({
     priority: optional(v.string(), "Only this priority: low, medium, high or urgent."),
     category_id: optional(v.string(), "Only tasks in this category."),
     tag_ids: optional(v.array(v.string()), "Only tasks that carry every one of these tags."),
-    due_before: optional(v.string(), `Only tasks due at or before this; ${DATE_RULE}.`),
-    due_after: optional(v.string(), "Only tasks due strictly after this, same format as due_before."),
+    due_before: optional(
+      v.string(),
+      `Only tasks due at or before this; a date alone (or "friday") includes that whole day. ${DATE_RULE}.`,
+    ),
+    due_after: optional(
+      v.string(),
+      'Only tasks due strictly after this; a date alone (or "today") includes that whole day. Same format as due_before.',
+    ),
     sort_by: optional(
       v.picklist(TASK_SORTS),
       "created (default), due (tasks without a due date last) or priority (then soonest due).",
@@ -32,11 +39,12 @@ export default defineTool({
     ),
     ...pageFields("tasks"),
   }),
-  output: TaskPageOutput,
+  output: v.object({ ...TaskPageOutput.entries, ...noteFields }),
   annotations: { title: "List tasks", readOnlyHint: true, openWorldHint: false },
   handle: async (input, ctx: ToolContext) => {
-    const { items, nextCursor } = await listTasks(ctx, input);
-    return { tasks: items, nextCursor };
+    const notes = new CallNotes();
+    const { items, nextCursor } = await listTasks(ctx, input, notes);
+    return { tasks: items, nextCursor, ...notes.output() };
   },
   summarize: ({ tasks, nextCursor }) =>
     tasks.length === 0

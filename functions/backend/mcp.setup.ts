@@ -11,7 +11,10 @@ import { authenticateBearer } from "../_shared/oauth/bearer.js";
 import { oauthSettings } from "../_shared/oauth/settings.js";
 
 const INSTRUCTIONS = `taskbeat keeps the signed-in person's tasks, categories, tags and reminders.
-Dates are ISO 8601; a date without a time means the end of that day in the person's time zone.
+Dates are ISO 8601 or English words ("tomorrow 9am", "next friday", "in 2 hours", "end of month"), read in
+the task's or the person's time zone; a date without a time means the end of that day there. You have no
+clock: call get_settings for the current local date-time and weekday (local_time, weekday) before working
+out dates yourself. Answers show how words were read ("understood") and flag likely mistakes ("warnings").
 Failed calls answer isError with a code first ("TASK_NOT_FOUND: …") and a sentence you can repeat.`;
 
 export const taskMcp = defineMcp<User, ToolContext>({

@@ -112,4 +112,48 @@ describe("search_tasks", () => {
     expect(next.tasks).toHaveLength(1);
     expect(next.tasks[0]?.id).not.toBe(first.tasks[0]?.id);
   });
+
+  it("ignores accents and punctuation, on both sides", async () => {
+    const { ctx } = await setup();
+    const zoe = (await call(addTask, ctx, { title: "Birthday present for Zoë" })).task;
+    const cafe = (await call(addTask, ctx, { title: "Meet Ana", description: "at the cafe" })).task;
+    const dry = (await call(addTask, ctx, { title: "Pick up dry cleaning" })).task;
+    const email = (await call(addTask, ctx, { title: "Answer e-mail from the bank" })).task;
+    const ids = async (query: string) =>
+      (await call(searchTasks, ctx, { query })).tasks.map((t) => t.id).sort();
+    expect(await ids("zoe")).toEqual([zoe.id]);
+    expect(await ids("Zoë")).toEqual([zoe.id]);
+    expect(await ids("café")).toEqual([cafe.id]);
+    expect(await ids("dry-cleaning")).toEqual([dry.id]);
+    expect(await ids("dry cleaning")).toEqual([dry.id]);
+    expect(await ids("e-mail")).toEqual([email.id]);
+    expect(await ids("e mail")).toEqual([email.id]);
+  });
+
+  it("ranks a title match above a description match also with a negation", async () => {
+    const { ctx } = await setup();
+    const inDescription = (
+      await call(addTask, ctx, { title: "Errands", description: "call the plumber about the sink" })
+    ).task;
+    const inTitle = (await call(addTask, ctx, { title: "Call the plumber" })).task;
+    await call(addTask, ctx, { title: "Call mom" });
+    const { tasks } = await call(searchTasks, ctx, { query: "call -mom" });
+    expect(tasks.map((t) => t.id)).toEqual([inTitle.id, inDescription.id]);
+  });
+
+  it("finds a typo by similar spelling when the words find nothing, and says so", async () => {
+    const { ctx } = await setup();
+    const dentist = (await call(addTask, ctx, { title: "Dentist appointment" })).task;
+    const teeth = (await call(addTask, ctx, { title: "Errands", description: "see the dentist" })).task;
+    await call(addTask, ctx, { title: "Buy milk" });
+    const answer = await call(searchTasks, ctx, { query: "dentst" });
+    expect(answer.tasks.map((t) => t.id)).toEqual([dentist.id, teeth.id]);
+    expect(answer.nextCursor).toBeNull();
+    expect(answer.warnings).toEqual([
+      expect.stringMatching(/^No task has the words "dentst"; these have words spelt like them/),
+    ]);
+    // Words that match exactly give no warning; nothing alike is still nothing.
+    expect((await call(searchTasks, ctx, { query: "dentist" })).warnings).toBeUndefined();
+    expect((await call(searchTasks, ctx, { query: "xylophone" })).tasks).toEqual([]);
+  });
 });

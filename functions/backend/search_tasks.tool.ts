@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { TASK_STATUSES } from "../_shared/domain/tasks-query.js";
 import { MAX_QUERY, searchTasks } from "../_shared/domain/tasks-search.js";
@@ -11,7 +12,9 @@ export default defineTool({
   description:
     "Find tasks by words in their title or description, best matches first (a title match ranks above a " +
     'description match). English stemming applies ("call" finds "calling"); "quoted phrases", OR and ' +
-    "-word work as in a web search. Results come in pages: when nextCursor is not null, call again with " +
+    "-word work as in a web search. Accents and punctuation do not matter (zoe finds Zoë, dry-cleaning " +
+    '"dry cleaning"), and when no task has the words, tasks with similarly spelt ones are returned, with a ' +
+    "warning saying so. Results come in pages: when nextCursor is not null, call again with " +
     "the same query and cursor. An empty query is a VALIDATION_ERROR.",
   input: v.object({
     query: v.pipe(v.string(), v.description(`The words to look for, up to ${MAX_QUERY} characters.`)),
@@ -21,11 +24,12 @@ export default defineTool({
     ),
     ...pageFields("tasks"),
   }),
-  output: TaskPageOutput,
+  output: v.object({ ...TaskPageOutput.entries, ...noteFields }),
   annotations: { title: "Search tasks", readOnlyHint: true, openWorldHint: false },
   handle: async (input, ctx: ToolContext) => {
-    const { items, nextCursor } = await searchTasks(ctx, input);
-    return { tasks: items, nextCursor };
+    const notes = new CallNotes();
+    const { items, nextCursor } = await searchTasks(ctx, input, notes);
+    return { tasks: items, nextCursor, ...notes.output() };
   },
   summarize: ({ tasks, nextCursor }) =>
     tasks.length === 0

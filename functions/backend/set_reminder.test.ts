@@ -121,4 +121,18 @@ describe("set_reminder", () => {
     await call(setReminder, ctx, { task_id: task.id, minutes_before: 5 });
     expect(await countRows(db.sql, "outbox")).toBe(outbox);
   });
+
+  it("takes remind_at in words, in the task's zone, and says how it read it", async () => {
+    const { ctx, task } = await setup();
+    const answer = await call(setReminder, ctx, { task_id: task.id, remind_at: "tomorrow 9am" });
+    const [understood] = answer.understood ?? [];
+    expect(understood).toMatchObject({
+      field: "remind_at",
+      input: "tomorrow 9am",
+      time_zone: "Europe/Berlin",
+    });
+    expect(understood?.resolved).toMatch(/T09:00:00\+0[12]:00$/);
+    expect(Date.parse(understood?.resolved ?? "")).toBe(Date.parse(answer.reminder.remind_at));
+    await expectCode(call(setReminder, ctx, { task_id: task.id, remind_at: "tomorrow" }), "VALIDATION_ERROR");
+  });
 });

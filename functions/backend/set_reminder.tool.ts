@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { MAX_MINUTES_BEFORE, ReminderSchema, setReminder } from "../_shared/domain/reminders.js";
 import { reminderTime } from "./_reminder-summary.js";
@@ -19,7 +20,7 @@ export default defineTool({
       v.optional(v.string()),
       v.description(
         "When to remind, ISO 8601 with a time: 2025-01-15T09:00 (in the task's time zone) or " +
-          "2025-01-15T09:00:00+01:00. Must be in the future.",
+          '2025-01-15T09:00:00+01:00, or words with a time ("tomorrow 9am", "in 2 hours"). Must be in the future.',
       ),
     ),
     minutes_before: v.pipe(
@@ -29,7 +30,7 @@ export default defineTool({
       ),
     ),
   }),
-  output: v.object({ reminder: ReminderSchema }),
+  output: v.object({ reminder: ReminderSchema, ...noteFields }),
   annotations: {
     title: "Set reminder",
     readOnlyHint: false,
@@ -37,6 +38,9 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async (input, ctx: ToolContext) => ({ reminder: await setReminder(ctx, input) }),
+  handle: async (input, ctx: ToolContext) => {
+    const notes = new CallNotes();
+    return { reminder: await setReminder(ctx, input, notes), ...notes.output() };
+  },
   summarize: ({ reminder }) => `Reminder for “${reminder.task_title}” set for ${reminderTime(reminder)}.`,
 });

@@ -34,6 +34,8 @@ describe("update_settings", () => {
       display_name: null,
       time_zone: "Europe/Berlin",
       default_reminder_minutes: 30,
+      local_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0[12]:00$/),
+      weekday: expect.stringMatching(/^(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day$/),
     });
     expect(tool.summarize(saved)).toBe(
       "Settings saved: time zone Europe/Berlin; default reminder 30 minutes before the due date.",
@@ -41,10 +43,15 @@ describe("update_settings", () => {
 
     await call(tool, ctx, { display_name: "  Ada Lovelace " });
     const shown = await call(getSettings, ctx, {});
-    expect(shown).toEqual({ ...saved, display_name: "Ada Lovelace" });
+    expect(shown).toEqual({ ...saved, display_name: "Ada Lovelace", local_time: shown.local_time });
     expect(getSettings.summarize(shown)).toBe(
-      `Time zone Europe/Berlin; default reminder 30 minutes before the due date; reminders go to ${user.email}.`,
+      `Now ${shown.weekday} ${shown.local_time} in Europe/Berlin; default reminder 30 minutes before the due ` +
+        `date; reminders go to ${user.email}.`,
     );
+    // The local clock is now in the user's zone, to the second.
+    expect(Math.abs(new Date(shown.local_time).getTime() - Date.now())).toBeLessThan(5_000);
+    const weekday = new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: "Europe/Berlin" });
+    expect(shown.weekday).toBe(weekday.format(new Date(shown.local_time)));
 
     // null removes; a blank name is no name.
     expect(await call(tool, ctx, { default_reminder_minutes: null, display_name: "   " })).toMatchObject({
@@ -111,6 +118,6 @@ describe("update_settings", () => {
       expect((await tool.input["~standard"].validate(input)).issues, JSON.stringify(input)).toBeDefined();
     }
 
-    expect(await call(getSettings, ctx, {})).toEqual(before);
+    expect(await call(getSettings, ctx, {})).toEqual({ ...before, local_time: expect.any(String) });
   });
 });

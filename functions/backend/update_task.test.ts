@@ -247,4 +247,23 @@ describe("update_task", () => {
     const result = v.safeParse(updateTask.input, { task_id: "x", completed: true });
     expect(result.success).toBe(false);
   });
+
+  it("reads a new due date in words, says how, and warns when it is in the past", async () => {
+    const { ctx } = await setup();
+    const { task } = await call(addTask, ctx, { title: "Taxes", due_date: "2099-04-15" });
+    const moved = await call(updateTask, ctx, { task_id: task.id, due_date: "in 3 hours" });
+    expect(moved.understood).toEqual([expect.objectContaining({ field: "due_date", input: "in 3 hours" })]);
+    expect(Math.abs(Date.parse(moved.task.due_date ?? "") - (Date.now() + 3 * 3_600_000))).toBeLessThan(
+      60_000,
+    );
+    expect(moved.warnings).toBeUndefined();
+    const past = await call(updateTask, ctx, { task_id: task.id, due_date: "2020-04-15" });
+    expect(past.task.due_date).toMatch(/^2020-04-1[56]T/);
+    expect(past.warnings).toEqual([
+      expect.stringMatching(/^The due date 2020-04-15T23:59:59.* is in the past/),
+    ]);
+    expect(Object.keys(await call(updateTask, ctx, { task_id: task.id, title: "Tax return" }))).toEqual([
+      "task",
+    ]);
+  });
 });

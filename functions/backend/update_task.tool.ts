@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
+import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import type { ToolContext } from "../_shared/domain/context.js";
 import { updateTask } from "../_shared/domain/tasks-update.js";
 import { dueSuffix, TaskOutput, taskFields, taskIdField } from "./_task-fields.js";
@@ -18,7 +19,7 @@ export default defineTool({
     title: v.pipe(v.optional(v.string()), v.description("A new title, 1–200 characters.")),
     ...taskFields(true),
   }),
-  output: TaskOutput,
+  output: v.object({ ...TaskOutput.entries, ...noteFields }),
   annotations: {
     title: "Update task",
     readOnlyHint: false,
@@ -26,8 +27,9 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id, ...changes }, ctx: ToolContext) => ({
-    task: await updateTask(ctx, task_id, changes),
-  }),
+  handle: async ({ task_id, ...changes }, ctx: ToolContext) => {
+    const notes = new CallNotes();
+    return { task: await updateTask(ctx, task_id, changes, notes), ...notes.output() };
+  },
   summarize: ({ task }) => `Updated task “${task.title}”${dueSuffix(task)} (version ${task.version}).`,
 });

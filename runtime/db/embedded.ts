@@ -12,6 +12,7 @@ import { chmod, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { type PasswordGate, startPasswordGate } from "./embedded-auth.js";
 
@@ -37,7 +38,11 @@ export interface EmbeddedOptions {
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port === 0 ? await freePort(host) : options.port;
-  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  // pg_trgm: search_tasks' typo fallback (a migration creates it; PGlite must load it first).
+  const extensions = { pg_trgm };
+  const db = await PGlite.create(
+    options.dataDir === undefined ? { extensions } : { dataDir: options.dataDir, extensions },
+  );
   const { credentials, socketDir } = options;
   if (credentials === undefined || socketDir === undefined) {
     const server = new PGLiteSocketServer({ db, host, port, maxConnections: 16 });

@@ -3,7 +3,7 @@ import type { CommandLoaders } from "../registry.js";
 
 export const commandLoaders: CommandLoaders = {
   users: {
-    summary: "create users and issue their API tokens",
+    summary: "create users, issue, list and revoke their API tokens",
     load: async () => {
       const { default: setup } = await import("../../functions/backend/users.setup.js");
       return setup.commands?.users;

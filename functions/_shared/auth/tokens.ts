@@ -15,7 +15,13 @@ export const TOKEN_PREFIX = "tb_";
 // 32 random bytes = 43 base64url characters.
 const TOKEN_PATTERN = /^tb_[A-Za-z0-9_-]{43}$/;
 
-export type UserErrorCode = "INVALID_EMAIL" | "EMAIL_TAKEN" | "INVALID_TIME_ZONE" | "INVALID_DISPLAY_NAME";
+export type UserErrorCode =
+  | "INVALID_EMAIL"
+  | "EMAIL_TAKEN"
+  | "INVALID_TIME_ZONE"
+  | "INVALID_DISPLAY_NAME"
+  | "USER_NOT_FOUND"
+  | "NOTHING_TO_REVOKE";
 
 /** A bad `createUser` input; the message is meant to be printed as it is (e.g. by `taskbeat users create`). */
 export class UserError extends Error {
@@ -132,9 +138,13 @@ function canonicalTimeZone(zone: string): string {
     return checkTimeZone(zone);
   } catch (error) {
     if (!(error instanceof DomainError)) throw error;
+    // An abbreviation's message names the zones that fit (dates.ts); keep it.
+    const abbreviation = error.message.includes("abbreviation");
     throw new UserError(
       "INVALID_TIME_ZONE",
-      `"${zone}" is not an IANA time zone; use a name like "Europe/Paris" or "America/New_York".`,
+      abbreviation
+        ? error.message
+        : `"${zone}" is not an IANA time zone; use a name like "Europe/Paris" or "America/New_York".`,
     );
   }
 }

@@ -88,6 +88,32 @@ describe("parseDateInput", () => {
 });
 
 describe("time zones", () => {
+  it("refuses abbreviations with the IANA zones that fit, rather than a zone with other DST rules", () => {
+    // ICU alone reads "EST" as America/Panama (no DST) and "BST" as Asia/Dhaka.
+    const messageOf = (zone: string) => {
+      try {
+        checkTimeZone(zone);
+      } catch (error) {
+        if (error instanceof DomainError) return `${error.code}: ${error.message}`;
+      }
+      return "accepted";
+    };
+    expect(messageOf("EST")).toMatch(
+      /^INVALID_TIME_ZONE: EST is an abbreviation, .*; use America\/New_York \(US Eastern, with DST\)/,
+    );
+    expect(messageOf("est")).toMatch(/America\/New_York/);
+    expect(messageOf("CET")).toMatch(/Europe\/Berlin/);
+    expect(messageOf("PST")).toMatch(/America\/Los_Angeles/);
+    expect(messageOf("BST")).toMatch(/Europe\/London/);
+    expect(messageOf("IST")).toMatch(/Asia\/Kolkata .*Europe\/Dublin/);
+    expect(messageOf("XYZT")).toMatch(/^INVALID_TIME_ZONE: XYZT is an abbreviation.*IANA name/);
+    // UTC and GMT have no DST to get wrong; zone names with rules (EST5EDT) and links stay accepted.
+    expect(checkTimeZone("GMT")).toBe("UTC");
+    expect(checkTimeZone("utc")).toBe("UTC");
+    expect(checkTimeZone("EST5EDT")).toBe("America/New_York");
+    expect(checkTimeZone("Japan")).toBe("Asia/Tokyo");
+  });
+
   it("canonicalises IANA names and refuses the rest", () => {
     expect(checkTimeZone("europe/berlin")).toBe("Europe/Berlin");
     expect(checkTimeZone("UTC")).toBe("UTC");

@@ -4,6 +4,7 @@
  * Node ships with, not from a table of our own.
  */
 import { DomainError } from "./errors.js";
+import { abbreviationHint } from "./zone-abbreviations.js";
 
 export interface WallTime {
   year: number;
@@ -65,6 +66,13 @@ export const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
 /** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"), or INVALID_TIME_ZONE. */
 export function checkTimeZone(timeZone: string): string {
   const trimmed = timeZone.trim();
+  const hint = abbreviationHint(trimmed);
+  if (hint !== undefined) {
+    throw new DomainError(
+      "INVALID_TIME_ZONE",
+      `${clip(trimmed)} is an abbreviation, which has no daylight-saving rules of its own; use ${hint}.`,
+    );
+  }
   // Intl also takes offsets like "+02:00"; a task's zone must be a named one so DST keeps working.
   if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(trimmed)) {
     try {
@@ -169,15 +177,29 @@ export interface DateInputOptions {
 
 /** Reads an ISO 8601 date or date-time (1900–9999); anything else is INVALID_DUE_DATE with a sentence. */
 export function parseDateInput(text: string, options: DateInputOptions): Date {
+  const read = readIsoDate(text, options);
+  if (read === undefined) throw unreadableIso(text, options.field);
+  return read.at;
+}
+
+const unreadableIso = (text: string, field: string) =>
+  new DomainError(
+    "INVALID_DUE_DATE",
+    `${field} "${clip(text)}" is not a date I can read; use ISO 8601, like 2025-01-15, ` +
+      "2025-01-15T17:00 or 2025-01-15T17:00:00-05:00.",
+  );
+
+export interface ReadIsoDate {
+  at: Date;
+  /** No time of day was given (`at` is then the end of that day in the zone). */
+  dateOnly: boolean;
+}
+
+/** parseDateInput, also saying whether only a date was given; undefined when the text is not ISO at all. */
+export function readIsoDate(text: string, options: DateInputOptions): ReadIsoDate | undefined {
   const { field, timeZone } = options;
   const match = ISO.exec(text.trim());
-  const unreadable = () =>
-    new DomainError(
-      "INVALID_DUE_DATE",
-      `${field} "${clip(text)}" is not a date I can read; use ISO 8601, like 2025-01-15, ` +
-        "2025-01-15T17:00 or 2025-01-15T17:00:00-05:00.",
-    );
-  if (!match) throw unreadable();
+  if (!match) return undefined;
   const [, y, mo, d, h, mi, s, frac, offset] = match;
   // Date.UTC reads years 0–99 as 1900–1999; nothing is due that long ago anyway (and \d{4} stops at 9999).
   if (Number(y) < 1900) {
@@ -209,13 +231,20 @@ export function parseDateInput(text: string, options: DateInputOptions): Date {
       `${field} needs a time of day as well as a date, like ${y}-${mo}-${d}T09:00.`,
     );
   }
-  if (offset === undefined) return zonedInstant(wall, timeZone);
-  if (offset.toUpperCase() === "Z") return new Date(wallAsUtc(wall));
+  const dateOnly = h === undefined;
+  if (offset === undefined) return { at: zonedInstant(wall, timeZone), dateOnly };
+  if (offset.toUpperCase() === "Z") return { at: new Date(wallAsUtc(wall)), dateOnly };
   const sign = offset.startsWith("-") ? -1 : 1;
   const digits = offset.slice(1).replace(":", "");
   const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0);
-  if (minutes > 14 * 60 || Number(digits.slice(2) || 0) > 59) throw unreadable();
-  return new Date(wallAsUtc(wall) - sign * minutes * 60_000);
+  if (minutes > 14 * 60 || Number(digits.slice(2) || 0) > 59) throw unreadableIso(text, field);
+  return { at: new Date(wallAsUtc(wall) - sign * minutes * 60_000), dateOnly };
+}
+
+/** 00:00 of the day `instant` falls on in the zone (or the first instant of it, where DST skips midnight). */
+export function startOfDay(instant: Date, timeZone: string): Date {
+  const wall = wallTimeOf(instant, timeZone);
+  return zonedInstant({ ...wall, hour: 0, minute: 0, second: 0, millisecond: 0 }, timeZone);
 }
 
 export function daysInMonth(year: number, month: number): number {

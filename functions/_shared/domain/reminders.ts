@@ -7,10 +7,11 @@
 
 import type { Sql } from "postgres";
 import * as v from "valibot";
+import type { CallNotes } from "./call-notes.js";
 import { type DomainContext, type Tx, transact } from "./context.js";
-import { parseDateInput } from "./dates.js";
 import { DomainError, notFound } from "./errors.js";
 import { parseId } from "./ids.js";
+import { readDateInput } from "./natural-dates.js";
 import { checkLimit, decodeCursor, encodeCursor, type Page, TIMESTAMP_FORMAT } from "./pages.js";
 import { checkTaskId } from "./tasks-input.js";
 
@@ -62,7 +63,11 @@ export interface ReminderRequest {
   minutes_before?: number | undefined;
 }
 
-export async function setReminder(ctx: DomainContext, request: ReminderRequest): Promise<Reminder> {
+export async function setReminder(
+  ctx: DomainContext,
+  request: ReminderRequest,
+  notes?: CallNotes,
+): Promise<Reminder> {
   const { remind_at: at, minutes_before: minutes } = request;
   if ((at === undefined) === (minutes === undefined)) {
     throw new DomainError(
@@ -95,11 +100,13 @@ export async function setReminder(ctx: DomainContext, request: ReminderRequest):
     }
     let remindAt: Date;
     if (minutes === undefined) {
-      remindAt = parseDateInput(at ?? "", {
+      const read = readDateInput(at ?? "", {
         timeZone: task.time_zone,
         field: "remind_at",
         requireTime: true,
       });
+      notes?.read("remind_at", at ?? "", task.time_zone, read);
+      remindAt = read.at;
     } else if (task.due_at === null) {
       throw new DomainError(
         "INVALID_DUE_DATE",

@@ -7,7 +7,7 @@
  */
 import * as v from "valibot";
 import type { DomainContext } from "./context.js";
-import { checkTimeZone } from "./dates.js";
+import { checkTimeZone, zonedIso } from "./dates.js";
 import { DomainError } from "./errors.js";
 import { MAX_MINUTES_BEFORE } from "./reminders.js";
 
@@ -21,6 +21,12 @@ export const SettingsSchema = v.object({
     v.nullable(v.number()),
     v.description("Minutes before its due date a new task's reminder comes; null: no default reminder."),
   ),
+  // A model has no clock: "tomorrow" or "next friday" needs today's date where the person is.
+  local_time: v.pipe(
+    v.string(),
+    v.description("The current date-time in time_zone, ISO 8601 with its offset: what now means for you."),
+  ),
+  weekday: v.pipe(v.string(), v.description("Today's weekday in time_zone, e.g. Friday.")),
 });
 export type Settings = v.InferOutput<typeof SettingsSchema>;
 
@@ -37,11 +43,13 @@ interface UserRow {
   default_reminder_minutes: number | null;
 }
 
-const toSettings = (row: UserRow): Settings => ({
+const toSettings = (row: UserRow, now = new Date()): Settings => ({
   email: row.email,
   display_name: row.display_name,
   time_zone: row.time_zone,
   default_reminder_minutes: row.default_reminder_minutes,
+  local_time: zonedIso(now, row.time_zone),
+  weekday: new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: row.time_zone }).format(now),
 });
 
 /** Read from the row, not from the authenticated user, so a change made a moment ago shows. */

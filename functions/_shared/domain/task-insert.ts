@@ -16,6 +16,7 @@ import type { Tx, User } from "./context.js";
 import { notFound } from "./errors.js";
 import {
   labelJson,
+  loadTasks,
   type Priority,
   type Task,
   type TaskRow,
@@ -39,11 +40,19 @@ export interface NewTaskRow {
   categoryId: string | null;
   /** Distinct. */
   tagIds: string[];
+  /** The caller's idempotency key (add_task's request_id), or null. */
+  requestId: string | null;
 }
 
 type InsertedRow = TaskRow & { category_found: boolean; missing_tag: string | null };
 
-export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Promise<Task> {
+export interface InsertedTask {
+  task: Task;
+  /** Not created now: the request_id named a task an earlier call created, returned as it is. */
+  replayed: boolean;
+}
+
+export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Promise<InsertedTask> {
   const [row] = await db<InsertedRow[]>`
     with category as (
       select id, name, color from categories
@@ -61,10 +70,14 @@ export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Pr
           where tag.id is null order by given.n limit 1) as missing_tag
     ), task as (
       insert into tasks (id, user_id, title, description, priority, due_at, category_id, recurrence_rule,
-        time_zone, series_id)
+        time_zone, series_id, request_id)
       select ${task.id}, ${user.id}, ${task.title}, ${task.description}, ${task.priority}, ${task.dueAt},
-        ${task.categoryId}, ${task.rule}, ${task.timeZone}, ${task.rule === null ? null : task.id}
+        ${task.categoryId}, ${task.rule}, ${task.timeZone}, ${task.rule === null ? null : task.id},
+        ${task.requestId}
       from checked where category_found and missing_tag is null
+      -- A key used before: nothing is inserted (nor tagged, reminded or announced) and the caller reads
+      -- the first call's task. A concurrent first call is waited for.
+      on conflict (user_id, request_id) where request_id is not null do nothing
       returning *
     ), tagged as (
       insert into task_tags (task_id, tag_id, user_id)
@@ -83,5 +96,11 @@ export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Pr
     from checked left join created t on true`;
   if (!row?.category_found) throw notFound("category", task.categoryId ?? "");
   if (row.missing_tag !== null) throw notFound("tag", row.missing_tag);
-  return toTask(row);
+  if (row.id == null && task.requestId !== null) {
+    const [first] = await db<{ id: string }[]>`
+      select id from tasks where user_id = ${user.id} and request_id = ${task.requestId}`;
+    const [earlier] = await loadTasks(db, user.id, first ? [first.id] : []);
+    if (earlier) return { task: earlier, replayed: true };
+  }
+  return { task: toTask(row), replayed: false };
 }

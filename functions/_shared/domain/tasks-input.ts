@@ -2,10 +2,13 @@
  * Checks on what a person asks a task to be, shared by add_task, add_tasks and update_task. Each
  * failure is a DomainError whose sentence names the field, so the assistant can fix the call itself.
  */
+
+import type { CallNotes } from "./call-notes.js";
 import type { Tx, User } from "./context.js";
-import { checkTimeZone, endOfDay, parseDateInput, zonedIso } from "./dates.js";
+import { checkTimeZone, endOfDay, zonedIso } from "./dates.js";
 import { DomainError, notFound } from "./errors.js";
 import { isUuid, parseId } from "./ids.js";
+import { readDateInput } from "./natural-dates.js";
 import { normalizeRule, previewOccurrences } from "./recurrence.js";
 import { MAX_TAGS_PER_TASK } from "./task-tags.js";
 import { PRIORITIES, type Priority } from "./task-view.js";
@@ -117,9 +120,39 @@ export async function checkTags(tx: Tx, userId: string, ids: readonly string[]):
   return unique;
 }
 
-/** Reads a due date in the task's zone; a date alone is the end of that day there. */
-export const readDueDate = (text: string, timeZone: string) =>
-  parseDateInput(text, { timeZone, field: "due_date" });
+/** Reads a due date in the task's zone (ISO 8601 or words); a date alone is the end of that day there. */
+export function readDueDate(text: string, timeZone: string, notes?: CallNotes): Date {
+  const read = readDateInput(text, { timeZone, field: "due_date" });
+  notes?.read("due_date", text, timeZone, read);
+  return read.at;
+}
+
+/**
+ * Warns about a due date that was accepted but looks like a mistake: one in the past ("2020-01-01" for
+ * "Jan 1"), and, for a new task, one too soon for the user's default reminder, which was then not set.
+ */
+export function warnAboutDueDate(
+  notes: CallNotes | undefined,
+  dueAt: Date,
+  timeZone: string,
+  defaultReminderMinutes: number | null,
+  now = new Date(),
+): void {
+  if (notes === undefined) return;
+  if (dueAt.getTime() <= now.getTime()) {
+    notes.warn(
+      `The due date ${zonedIso(dueAt, timeZone)} is in the past (it is now ${zonedIso(now, timeZone)}); ` +
+        "the task was saved with it, so no reminder will come. If a date ahead was meant, correct it with update_task.",
+    );
+    return;
+  }
+  if (defaultReminderMinutes !== null && dueAt.getTime() - defaultReminderMinutes * 60_000 <= now.getTime()) {
+    notes.warn(
+      `No default reminder was set: the task is due sooner than ${defaultReminderMinutes} minutes from now, ` +
+        "when the default reminder would come. Use set_reminder with remind_at for one before it is due.",
+    );
+  }
+}
 
 /** The zone a task's dates are read in: the one given, else the user's. */
 export const taskZone = (user: User, given: string | undefined) =>

@@ -4,9 +4,11 @@
  * no duplicates or gaps, even while tasks are added or removed between calls.
  */
 import type { PendingQuery, Row, Sql } from "postgres";
+import type { CallNotes } from "./call-notes.js";
 import type { DomainContext } from "./context.js";
-import { parseDateInput } from "./dates.js";
+import { startOfDay } from "./dates.js";
 import { parseId } from "./ids.js";
+import { type ReadDate, readDateInput } from "./natural-dates.js";
 import {
   checkLimit,
   decodeCursor,
@@ -29,9 +31,9 @@ export interface TaskQuery {
   category_id?: string | undefined;
   /** Tasks carrying every one of these tags. */
   tag_ids?: readonly string[] | undefined;
-  /** Due at or before. */
+  /** Due at or before; a date alone: on or before that day (in the user's zone). */
   due_before?: string | undefined;
-  /** Due strictly after. */
+  /** Due strictly after; a date alone: on or after that day (in the user's zone). */
   due_after?: string | undefined;
   sort_by?: TaskSort | undefined;
   /** Default: newest first for created, soonest first for due, most urgent first for priority. */
@@ -69,23 +71,55 @@ function sortKeys(sql: Sql, sort: TaskSort, order: SortOrder) {
   };
 }
 
-export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<Page<Task>> {
+/**
+ * A due_before / due_after filter as a condition on `t.due_at`. A date alone is a whole day in the zone:
+ * due_after "today" must find what is due later today, and due_before "friday" all of Friday.
+ */
+function dueBound(sql: Sql, side: "before" | "after", read: ReadDate, timeZone: string) {
+  if (!read.dateOnly) {
+    return {
+      at: read.at,
+      condition: side === "before" ? sql`t.due_at <= ${read.at}` : sql`t.due_at > ${read.at}`,
+    };
+  }
+  if (side === "after") {
+    const from = startOfDay(read.at, timeZone);
+    return { at: from, condition: sql`t.due_at >= ${from}` };
+  }
+  // The next day's start, exclusive: also the last milliseconds of the day.
+  const until = startOfDay(new Date(read.at.getTime() + 1000), timeZone);
+  return { at: until, condition: sql`t.due_at < ${until}` };
+}
+
+export async function listTasks(
+  ctx: DomainContext,
+  query: TaskQuery,
+  notes?: CallNotes,
+): Promise<Page<Task>> {
   const { sql, user } = ctx;
   const sort = query.sort_by ?? "created";
   const order = query.order ?? (sort === "due" ? "asc" : "desc");
   const limit = checkLimit(query.limit);
   const priority = query.priority === undefined ? undefined : checkPriority(query.priority);
-  const date = (text: string | undefined, field: string) =>
-    text === undefined ? undefined : parseDateInput(text, { timeZone: user.timeZone, field });
-  const dueBefore = date(query.due_before, "due_before");
-  const dueAfter = date(query.due_after, "due_after");
+  const bound = (text: string | undefined, side: "before" | "after") => {
+    if (text === undefined) return undefined;
+    const field = `due_${side}`;
+    const read = readDateInput(text, { timeZone: user.timeZone, field });
+    notes?.read(field, text, user.timeZone, read);
+    return { ...dueBound(sql, side, read, user.timeZone), dateOnly: read.dateOnly };
+  };
+  const dueBefore = bound(query.due_before, "before");
+  const dueAfter = bound(query.due_after, "after");
   const categoryId = query.category_id === undefined ? undefined : parseId(query.category_id);
   const tagIds = [...new Set((query.tag_ids ?? []).map((id) => parseId(id) ?? ""))].sort();
   const status = query.status ?? "all";
   // The cursor is only good for these filters and this order, however they were spelt.
   const listing = {
     name: "tasks",
-    query: [sort, order, status, priority, categoryId, tagIds, dueBefore?.getTime(), dueAfter?.getTime()],
+    query: [
+      ...[sort, order, status, priority, categoryId, tagIds],
+      ...[dueBefore?.at.getTime(), dueBefore?.dateOnly, dueAfter?.at.getTime(), dueAfter?.dateOnly],
+    ],
   };
   const { dir, keys } = sortKeys(sql, sort, order);
   const after =
@@ -105,8 +139,8 @@ export async function listTasks(ctx: DomainContext, query: TaskQuery): Promise<P
     ...(status === "completed" ? [sql`t.completed`] : []),
     ...(priority ? [sql`t.priority = ${priority}`] : []),
     ...(categoryId ? [sql`t.category_id = ${categoryId}`] : []),
-    ...(dueBefore ? [sql`t.due_at <= ${dueBefore}`] : []),
-    ...(dueAfter ? [sql`t.due_at > ${dueAfter}`] : []),
+    ...(dueBefore ? [dueBefore.condition] : []),
+    ...(dueAfter ? [dueAfter.condition] : []),
   ];
   if (tagIds.length > 0) {
     conditions.push(sql`${tagIds.length} = (select count(*) from task_tags tt

@@ -4,11 +4,19 @@
  * people type ("dentist appointment", "\"tax return\"", "report -draft") and never fails to parse.
  * Pages are keyset on (rank, id), the order of the results.
  *
+ * Accents and punctuation do not decide a match: the column indexes folded text (tasks_fold, migration
+ * 0009) and the query is folded the same way here, keeping its own syntax (quotes, a leading "-"). The
+ * rank counts only the words sought: ts_rank of a query with a negation ("call -mom") is ~0 for every
+ * task, which put description matches level with title ones. When the words find nothing, a typo
+ * ("dentst") still finds "dentist" by trigram similarity (pg_trgm) over the user's own tasks.
+ *
  * The owner condition is stated twice: plainly (`user_id`, `search @@`), which is what the result means,
  * and in the form of tasks_owner_search_idx (migration 0007), which finds only this user's matches in
  * one index scan rather than intersecting everyone's matches with all of the user's tasks.
  */
+import type { CallNotes } from "./call-notes.js";
 import type { DomainContext } from "./context.js";
+import { clip } from "./dates.js";
 import { DomainError } from "./errors.js";
 import { checkLimit, decodeCursor, encodeCursor, type Page } from "./pages.js";
 import { loadTaskPage, type Task } from "./task-view.js";
@@ -22,7 +30,25 @@ export interface SearchQuery {
   cursor?: string | undefined;
 }
 
-export async function searchTasks(ctx: DomainContext, search: SearchQuery): Promise<Page<Task>> {
+/** A trigram match below this (pg_trgm's word_similarity, 0–1) is not offered as a likely typo. */
+export const MIN_SIMILARITY = 0.5;
+
+/** Accents off (as tasks_fold does) and punctuation inside a word as a space ("dry-cleaning"). */
+export function foldQuery(text: string): string {
+  return text
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/(?<=[\p{L}\p{N}])[^\p{L}\p{N}\s"]+(?=[\p{L}\p{N}])/gu, " ");
+}
+
+/** The words sought, without the excluded ones ("-mom", -"old phrase"): what the rank counts. */
+export const soughtWords = (folded: string) => folded.replace(/(^|\s)-("[^"]*"?|\S*)/g, " ").trim();
+
+export async function searchTasks(
+  ctx: DomainContext,
+  search: SearchQuery,
+  notes?: CallNotes,
+): Promise<Page<Task>> {
   const { sql, user } = ctx;
   const text = search.query.trim();
   if (text === "") {
@@ -39,10 +65,12 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
   // Ranks of other words or another status are no place to continue from.
   const listing = { name: "search", query: [text, status] };
   const after = search.cursor && decodeCursor(search.cursor, listing, ["real"]);
+  const folded = foldQuery(text);
   const page = sql`
     select *, array[rank::text] as cursor_keys from (
-      select t.*, ts_rank(t.search, query) as rank
-      from tasks t, websearch_to_tsquery('english', ${text}) as query
+      select t.*, ts_rank(t.search, sought) as rank
+      from tasks t, websearch_to_tsquery('english', ${folded}) as query,
+        websearch_to_tsquery('english', ${soughtWords(folded)}) as sought
       where t.search @@ query
         -- Stop words only: nothing can match, and the owner's lexeme alone would read all their tasks.
         and numnode(query) > 0
@@ -62,7 +90,10 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
     order by rank desc, id
     limit ${limit + 1}`;
   const rows = await loadTaskPage(sql, user.id, page, sql`t.rank desc, t.id`);
-  if (rows.length === 0) await refuseStopWordsOnly(ctx, text);
+  if (rows.length === 0 && !after) {
+    await refuseStopWordsOnly(ctx, folded, text);
+    return similarlySpelt(ctx, soughtWords(folded), status, limit, notes);
+  }
   const found = rows.slice(0, limit);
   const last = found.at(-1);
   return {
@@ -75,13 +106,50 @@ export async function searchTasks(ctx: DomainContext, search: SearchQuery): Prom
  * Only stop words ("the", "to do") leave nothing to match; say so rather than answer "no tasks". Such a
  * query matches no task, so this is asked only after an empty result, not on every search.
  */
-async function refuseStopWordsOnly(ctx: DomainContext, text: string): Promise<void> {
+async function refuseStopWordsOnly(ctx: DomainContext, folded: string, text: string): Promise<void> {
   const [parsed] = await ctx.sql<{ nodes: number }[]>`
-    select numnode(websearch_to_tsquery('english', ${text}))::int as nodes`;
+    select numnode(websearch_to_tsquery('english', ${folded}))::int as nodes`;
   if (!parsed || parsed.nodes === 0) {
     throw new DomainError(
       "VALIDATION_ERROR",
       `"${text.slice(0, 60)}" has only words too common to search for; use more specific ones.`,
     );
   }
+}
+
+/**
+ * The typo fallback: the user's tasks whose title (or, a little lower, description) has a word spelt
+ * like the words sought, most similar first; one page, no cursor (a guess, not a listing). It reads the
+ * user's tasks through the (user_id, …) index and scores each, which costs more than a word search, but
+ * only runs when the words matched nothing.
+ */
+async function similarlySpelt(
+  ctx: DomainContext,
+  sought: string,
+  status: NonNullable<SearchQuery["status"]>,
+  limit: number,
+  notes: CallNotes | undefined,
+): Promise<Page<Task>> {
+  const { sql, user } = ctx;
+  const words = sought.replace(/"/g, " ").trim();
+  if (words === "") return { items: [], nextCursor: null };
+  const page = sql`
+    select *, array[rank::text] as cursor_keys from (
+      select t.*, greatest(
+          public.word_similarity(tasks_fold(${words}), tasks_fold(t.title)),
+          0.9 * public.word_similarity(tasks_fold(${words}), tasks_fold(coalesce(t.description, '')))
+        ) as rank
+      from tasks t
+      where t.user_id = ${user.id}
+        ${status === "pending" ? sql`and not t.completed` : sql``}
+        ${status === "completed" ? sql`and t.completed` : sql``}
+    ) as scored
+    where rank >= ${MIN_SIMILARITY}
+    order by rank desc, id
+    limit ${limit}`;
+  const rows = await loadTaskPage(sql, user.id, page, sql`t.rank desc, t.id`);
+  if (rows.length > 0) {
+    notes?.warn(`No task has the words "${clip(words)}"; these have words spelt like them.`);
+  }
+  return { items: rows.map((row) => row.task), nextCursor: null };
 }

@@ -3,6 +3,7 @@
  * a call that changes nothing bumps no version and emits nothing, so repeating it is harmless.
  * Completion is not a field here: complete_task and uncomplete_task own it and its events.
  */
+import type { CallNotes } from "./call-notes.js";
 import { type DomainContext, type Tx, transact } from "./context.js";
 import { checkTimeZone } from "./dates.js";
 import { DomainError, isUniqueViolation, notFound } from "./errors.js";
@@ -22,6 +23,7 @@ import {
   parseTagIds,
   readDueDate,
   type TaskFields,
+  warnAboutDueDate,
 } from "./tasks-input.js";
 import { cancelPendingReminders, followDueDate } from "./tasks-reminders.js";
 
@@ -39,7 +41,12 @@ interface Row {
   completed: boolean;
 }
 
-export async function updateTask(ctx: DomainContext, rawId: string, changes: TaskFields): Promise<Task> {
+export async function updateTask(
+  ctx: DomainContext,
+  rawId: string,
+  changes: TaskFields,
+  notes?: CallNotes,
+): Promise<Task> {
   if (Object.values(changes).every((value) => value === undefined)) {
     throw new DomainError(
       "VALIDATION_ERROR",
@@ -75,7 +82,8 @@ export async function updateTask(ctx: DomainContext, rawId: string, changes: Tas
     const rule = checked.recurrence_rule === undefined ? row.recurrence_rule : checked.recurrence_rule;
     let dueAt = row.due_at;
     if (changes.due_date !== undefined) {
-      dueAt = changes.due_date === null ? null : readDueDate(changes.due_date, timeZone);
+      dueAt = changes.due_date === null ? null : readDueDate(changes.due_date, timeZone, notes);
+      if (dueAt !== null) warnAboutDueDate(notes, dueAt, timeZone, null);
     }
     if (rule !== null && dueAt === null) {
       if (changes.due_date === null) {

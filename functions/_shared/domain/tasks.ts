@@ -5,6 +5,7 @@
  * tasks-query.ts.
  */
 import { randomUUID } from "node:crypto";
+import type { CallNotes } from "./call-notes.js";
 import { type DomainContext, transact } from "./context.js";
 import { DomainError, notFound } from "./errors.js";
 import { insertTask, type NewTaskRow } from "./task-insert.js";
@@ -23,33 +24,69 @@ import {
   readDueDate,
   type TaskFields,
   taskZone,
+  warnAboutDueDate,
 } from "./tasks-input.js";
 
 export const MAX_BATCH = 25;
 
-export type NewTask = TaskFields & { title: string };
+export type NewTask = TaskFields & {
+  title: string;
+  /** Idempotency key: a call with one used before returns that call's task (migration 0009). */
+  request_id?: string | null | undefined;
+};
+
+export const MAX_REQUEST_ID = 200;
 
 /**
  * Everything that can be checked without the database, so a bad call costs no round trip; whether the
  * category and the tags are the user's is checked by the insert itself.
  */
-function prepare(ctx: DomainContext, input: NewTask): NewTaskRow {
+function prepare(ctx: DomainContext, input: NewTask, notes?: CallNotes): NewTaskRow {
   const title = checkTitle(input.title);
   const description = checkDescription(input.description ?? null);
   const priority = checkPriority(input.priority ?? "medium");
   const timeZone = taskZone(ctx.user, input.time_zone);
   const rule = checkRule(input.recurrence_rule ?? null);
-  let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone);
+  let dueAt = input.due_date == null ? null : readDueDate(input.due_date, timeZone, notes);
+  if (dueAt !== null) warnAboutDueDate(notes, dueAt, timeZone, ctx.user.defaultReminderMinutes);
   if (rule !== null && dueAt !== null) checkReachable(rule, dueAt, timeZone);
   if (rule !== null && dueAt === null) dueAt = firstDueDate(rule, timeZone);
   const categoryId = input.category_id == null ? null : parseCategoryId(input.category_id);
   const tagIds = parseTagIds(input.tag_ids ?? []);
-  return { id: randomUUID(), title, description, priority, dueAt, rule, timeZone, categoryId, tagIds };
+  const requestId = checkRequestId(input.request_id);
+  return {
+    id: randomUUID(),
+    title,
+    description,
+    priority,
+    dueAt,
+    rule,
+    timeZone,
+    categoryId,
+    tagIds,
+    requestId,
+  };
+}
+
+function checkRequestId(raw: string | null | undefined): string | null {
+  const key = raw?.trim() ?? "";
+  if (key === "") return null;
+  if ([...key].length > MAX_REQUEST_ID) {
+    throw new DomainError("VALIDATION_ERROR", `A request_id can be at most ${MAX_REQUEST_ID} characters.`);
+  }
+  return key;
 }
 
 /** One statement, outside a transaction: it commits on its own (see task-insert.ts). */
-export async function addTask(ctx: DomainContext, input: NewTask): Promise<Task> {
-  const task = await insertTask(ctx.sql, ctx.user, prepare(ctx, input));
+export async function addTask(ctx: DomainContext, input: NewTask, notes?: CallNotes): Promise<Task> {
+  const { task, replayed } = await insertTask(ctx.sql, ctx.user, prepare(ctx, input, notes));
+  if (replayed) {
+    notes?.warn(
+      `request_id "${input.request_id}" was used before: this is the task that call created, unchanged; ` +
+        "nothing new was created. Use a new request_id for a new task.",
+    );
+    return task;
+  }
   ctx.onEventsCommitted?.();
   return task;
 }
@@ -78,7 +115,7 @@ export async function addTasks(
   }
   const result = await ctx.sql.begin(async (tx) => {
     const settled = await Promise.allSettled(
-      items.map(async (item) => insertTask(tx, ctx.user, prepare(ctx, item))),
+      items.map(async (item) => (await insertTask(tx, ctx.user, prepare(ctx, item))).task),
     );
     const tasks: Task[] = [];
     const failures: BatchFailure[] = [];

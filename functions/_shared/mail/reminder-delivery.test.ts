@@ -144,3 +144,66 @@ describe("deliverReminders", () => {
     expect(outcomes).toEqual(["sent", "sent", "sent", "skipped", "skipped", "skipped"]);
   });
 });
+
+describe("deliverReminders, two reminders of one task at the same instant", () => {
+  /** A second published reminder of `seeded`'s task, at the same remind_at. */
+  async function twinOf(seeded: { reminderId: string }): Promise<string> {
+    const [twin] = await db.sql<{ id: string }[]>`
+      insert into reminders (task_id, user_id, remind_at, minutes_before, state)
+      select task_id, user_id, remind_at, 60, 'published' from reminders where id = ${seeded.reminderId}
+      returning id`;
+    return twin?.id ?? "";
+  }
+
+  it("in one batch: one mail, both reminders sent", async () => {
+    const seeded = await seedReminder(db.sql);
+    const twin = await twinOf(seeded);
+    const outcomes = await deliverReminders(db.sql, mailer, [request(seeded.reminderId), request(twin)]);
+    expect(outcomes[0]).toEqual({ outcome: "sent", messageId: `<reminder-${seeded.reminderId}@taskbeat>` });
+    expect(outcomes[1]).toMatchObject({
+      outcome: "skipped",
+      reason: expect.stringMatching(/same task at the same time/),
+    });
+    expect(mailedIds()).toEqual([seeded.reminderId]);
+    for (const id of [seeded.reminderId, twin]) {
+      expect(await reminderState(db.sql, id), id).toMatchObject({ state: "sent" });
+    }
+  });
+
+  it("one event after the other, or both at once: one mail", async () => {
+    const seeded = await seedReminder(db.sql);
+    const twin = await twinOf(seeded);
+    await deliverReminders(db.sql, mailer, [request(twin)]);
+    const [later] = await deliverReminders(db.sql, mailer, [request(seeded.reminderId)]);
+    expect(later).toMatchObject({ outcome: "skipped", reason: expect.stringContaining(twin) });
+    expect(mailedIds()).toEqual([twin]);
+
+    smtp.received.length = 0;
+    smtp.delayMs = 100;
+    const racing = await seedReminder(db.sql);
+    const racingTwin = await twinOf(racing);
+    const outcomes = await Promise.all([
+      deliverReminders(db.sql, mailer, [request(racing.reminderId)]),
+      deliverReminders(db.sql, mailer, [request(racingTwin)]),
+    ]);
+    expect(smtp.received).toHaveLength(1);
+    expect(
+      outcomes
+        .flat()
+        .map((o) => o.outcome)
+        .sort(),
+    ).toEqual(["sent", "skipped"]);
+    expect(await reminderState(db.sql, racingTwin)).toMatchObject({ state: "sent" });
+    expect(await reminderState(db.sql, racing.reminderId)).toMatchObject({ state: "sent" });
+  });
+
+  it("a twin whose mail failed does not stand in: the other is mailed itself", async () => {
+    const seeded = await seedReminder(db.sql);
+    const twin = await twinOf(seeded);
+    const permanent = Object.assign(new Error("no such user"), { code: "EENVELOPE", responseCode: 550 });
+    const failing = failingFor({ [seeded.reminderId]: permanent });
+    const outcomes = await deliverReminders(db.sql, failing, [request(seeded.reminderId), request(twin)]);
+    expect(outcomes.map((o) => o.outcome)).toEqual(["failed", "sent"]);
+    expect(mailedIds()).toEqual([twin]);
+  });
+});

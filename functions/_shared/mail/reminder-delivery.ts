@@ -8,7 +8,11 @@
  *   then finds it `sent` and skips; a duplicate within the batch is skipped at once: the lock, not
  *   luck, keeps the mail single;
  * - the batch's mails are sent together (the mailer's pool decides how many at once), with the locks
- *   held, then every `sent` + `sent_at` and the inbox rows commit together.
+ *   held, then every `sent` + `sent_at` and the inbox rows commit together;
+ * - two reminders of one task at the same instant (a fixed 09:00 and "an hour before" a 10:00 due date)
+ *   are one mail: the batch also locks the requested reminders' twins (same task, same `remind_at`), so
+ *   a twin mailed already, in this batch or before, makes this one `sent` with no mail of its own. The
+ *   claim announces each reminder as before; the lock, again, keeps it to one mail.
  * At-least-once remains in one window: the process dies, or the commit fails, after the SMTP server
  * accepted a mail. Dapr redelivers, and the reminder is sent again with the same Message-ID
  * (`<reminder-<id>@taskbeat>`), which lets servers and clients downstream recognise the duplicate.
@@ -40,6 +44,7 @@ interface Row {
   id: string;
   state: string;
   task_id: string;
+  remind_at: Date;
   title: string;
   description: string | null;
   priority: string;
@@ -82,12 +87,13 @@ export async function deliverReminders(
         select event_id from processed_events
         where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
       tx<Row[]>`
-        select r.id, r.state, r.task_id, t.title, t.description, t.priority, t.due_at, t.completed,
-          u.email, u.display_name, u.time_zone
+        select r.id, r.state, r.task_id, r.remind_at, t.title, t.description, t.priority, t.due_at,
+          t.completed, u.email, u.display_name, u.time_zone
         from reminders r
         join tasks t on t.id = r.task_id and t.user_id = r.user_id
         join users u on u.id = r.user_id
         where r.id = any(${ids}::uuid[])
+          or (r.task_id, r.remind_at) in (select task_id, remind_at from reminders where id = any(${ids}::uuid[]))
         order by r.id
         for update of r`,
     ]);
@@ -95,6 +101,8 @@ export async function deliverReminders(
     const byId = new Map(rows.map((row) => [row.id, row]));
     const taken = new Set<string>();
     const changes: Change[] = [];
+    // The mail of each task and instant being sent in this batch, for its twins to wait on.
+    const mailing = new Map<string, Promise<ReminderDelivery>>();
     const results = requests.map(async (request): Promise<ReminderDelivery> => {
       const { reminderId, eventId } = request;
       if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
@@ -108,12 +116,31 @@ export async function deliverReminders(
         changes.push({ reminderId, eventId, state: "cancelled", error: null });
         return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
       }
+      const instant = `${row.task_id}/${row.remind_at.getTime()}`;
+      const twinSent = rows.find(
+        (o) => o.id !== row.id && `${o.task_id}/${o.remind_at.getTime()}` === instant && o.state === "sent",
+      );
+      if (twinSent) return sentWithTwin(changes, request, twinSent.id);
+      const first = mailing.get(instant);
+      if (first === undefined) {
+        const sending = send(mailer, row, request, changes);
+        mailing.set(instant, sending);
+        return sending;
+      }
+      const outcome = await first;
+      if (outcome.outcome === "sent") return sentWithTwin(changes, request, outcome.messageId);
       return send(mailer, row, request, changes);
     });
     const outcomes = await Promise.all(results);
     await record(tx, changes);
     return outcomes;
   });
+}
+
+/** A twin's mail covered this reminder: `sent`, without a mail of its own. */
+function sentWithTwin(changes: Change[], request: ReminderRequest, twin: string): ReminderDelivery {
+  changes.push({ reminderId: request.reminderId, eventId: request.eventId, state: "sent", error: null });
+  return { outcome: "skipped", reason: `mailed with a reminder of the same task at the same time (${twin})` };
 }
 
 async function send(
