@@ -39,6 +39,16 @@ const EnvSchema = v.object({
   DAPR_API_TOKEN: optionalText,
   /** Required from daprd as `dapr-api-token` on Dapr-facing routes when set. */
   APP_API_TOKEN: optionalText,
+  /**
+   * Largest topic delivery or job callback body read, in bytes (a bulk route: × its maxMessages); a
+   * bigger one is dropped unread. Match daprd's `dapr.io/http-max-request-size` (MB): 4 MiB by default.
+   */
+  APP_MAX_REQUEST_BODY_BYTES: v.pipe(
+    v.optional(v.string(), String(4 * 1024 * 1024)),
+    v.transform(Number),
+    v.integer("must be a whole number of bytes"),
+    v.minValue(1024, "must be ≥ 1024"),
+  ),
   /** PostgreSQL. Unset: `taskbeat start` (and the CLI) use the embedded database under TASKBEAT_HOME. */
   DATABASE_URL: optionalText,
   /** Connections per process; keep it small, every pod has its own pool. The embedded database forces 1. */

@@ -6,6 +6,7 @@
  *
  * Everything comes in as options; nothing is read from the environment.
  */
+import { listenError } from "../listen-error.js";
 import { createLogger, type Logger } from "../log.js";
 import { AppChannel } from "./app-channel.js";
 import { Broker, type PublishedMessage } from "./broker.js";
@@ -172,7 +173,17 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     log.info("app channel ready", { subscriptions: subscriptions.length });
   }
 
-  const port = await listener.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  const port = await listener
+    .listen(options.port ?? 0, options.host ?? "127.0.0.1")
+    .catch((error: unknown) => {
+      throw listenError(
+        error,
+        "the local sidecar",
+        options.host ?? "127.0.0.1",
+        options.port ?? 0,
+        "DAPR_HTTP_PORT",
+      );
+    });
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info("local sidecar listening", { url, appUrl: options.appUrl });
