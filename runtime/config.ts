@@ -107,6 +107,11 @@ const EnvSchema = v.object({
   MAIL_FROM: optionalText,
   /** Connection, greeting and socket-inactivity timeout of the SMTP client. */
   SMTP_TIMEOUT_MS: milliseconds(10_000),
+  /**
+   * How long after its `remind_at` a reminder whose mail keeps failing temporarily (SMTP down, 4xx) is
+   * retried before it is given up as `failed`; default 24 h. A permanent refusal (5xx) fails at once.
+   */
+  REMINDER_RETRY_HORIZON_MS: milliseconds(24 * 3_600_000),
 });
 
 export type Config = v.InferOutput<typeof EnvSchema>;

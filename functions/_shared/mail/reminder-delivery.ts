@@ -9,9 +9,12 @@
  *   luck, keeps the mail single;
  * - the batch's mails are sent together (the mailer's pool decides how many at once), with the locks
  *   held, then every `sent` + `sent_at` and the inbox rows commit together.
- * At-least-once remains in one window: the process dies, or the commit fails, after the SMTP server
- * accepted a mail. Dapr redelivers, and the reminder is sent again with the same Message-ID
- * (`<reminder-<id>@taskbeat>`), which lets servers and clients downstream recognise the duplicate.
+ * When the transaction fails after the SMTP server accepted mail (the connection was cut, the commit
+ * failed), the outcomes are recorded again on a fresh connection, retried for a few seconds: a failed
+ * record would make Dapr redeliver, and mail the reminder twice. At-least-once remains in a narrower
+ * window: the process dies, or the database stays away for those seconds, after the server accepted a
+ * mail. Then the reminder is sent again with the same Message-ID (`<reminder-<id>@taskbeat>`), which
+ * lets servers and clients downstream recognise the duplicate.
  * Cost of the lock: one pooled connection per batch in flight, for at most the SMTP timeouts.
  */
 import type { Sql, TransactionSql } from "postgres";
@@ -67,7 +70,10 @@ export async function deliverReminder(
   return result as ReminderDelivery;
 }
 
-/** One outcome per request, in order. Rejects (nothing recorded) when the transaction fails. */
+/**
+ * One outcome per request, in order. Rejects when the transaction fails before any mail was accepted
+ * (nothing recorded), or when recording what was mailed still fails after the retries.
+ */
 export async function deliverReminders(
   sql: Sql,
   mailer: Mailer,
@@ -75,45 +81,90 @@ export async function deliverReminders(
 ): Promise<ReminderDelivery[]> {
   const ids = [...new Set(requests.map((r) => r.reminderId))];
   const eventIds = [...new Set(requests.map((r) => r.eventId))];
-  return sql.begin(async (tx): Promise<ReminderDelivery[]> => {
-    // Sent together: postgres.js pipelines them on the transaction's connection.
-    const [seen, rows] = await Promise.all([
-      tx<{ event_id: string }[]>`
-        select event_id from processed_events
-        where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
-      tx<Row[]>`
-        select r.id, r.state, r.task_id, t.title, t.description, t.priority, t.due_at, t.completed,
-          u.email, u.display_name, u.time_zone
-        from reminders r
-        join tasks t on t.id = r.task_id and t.user_id = r.user_id
-        join users u on u.id = r.user_id
-        where r.id = any(${ids}::uuid[])
-        order by r.id
-        for update of r`,
-    ]);
-    const processed = new Set(seen.map((s) => s.event_id));
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const taken = new Set<string>();
-    const changes: Change[] = [];
-    const results = requests.map(async (request): Promise<ReminderDelivery> => {
-      const { reminderId, eventId } = request;
-      if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
-      const row = byId.get(reminderId);
-      // Deleting a task deletes its reminders (on delete cascade).
-      if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
-      if (taken.has(reminderId)) return { outcome: "skipped", reason: "reminder handled by another event" };
-      taken.add(reminderId);
-      if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
-      if (row.completed) {
-        changes.push({ reminderId, eventId, state: "cancelled", error: null });
-        return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
-      }
-      return send(mailer, row, request, changes);
+  const changes: Change[] = [];
+  let sending: Promise<ReminderDelivery[]> | undefined;
+  try {
+    return await sql.begin(async (tx): Promise<ReminderDelivery[]> => {
+      sending = decideAndSend(tx, mailer, requests, ids, eventIds, changes);
+      const outcomes = await sending;
+      await record(tx, changes);
+      return outcomes;
     });
-    const outcomes = await Promise.all(results);
-    await record(tx, changes);
+  } catch (error) {
+    // A cut connection fails the transaction at once, while the mails are still on their way: they
+    // finish regardless, and what the server accepted must be recorded.
+    const outcomes = await sending?.catch(() => undefined);
+    // Nothing mailed (the failure came first): Dapr redelivers and nothing is lost or doubled.
+    if (outcomes === undefined || !changes.some((c) => c.state === "sent")) throw error;
+    await recordOnFreshConnection(sql, changes, error);
     return outcomes;
+  }
+}
+
+/** Retries of the record after the transaction failed with mail already accepted: ~3 s in all. */
+const RECORD_RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 800, 1_600];
+
+/**
+ * `record` in a transaction of its own, on whichever pooled connection is alive, retried while the
+ * database is away for a moment. The row locks went with the failed transaction, but the guard in
+ * `record` (only a `published` reminder changes) still applies each outcome at most once.
+ */
+async function recordOnFreshConnection(sql: Sql, changes: readonly Change[], cause: unknown): Promise<void> {
+  let last: unknown = cause;
+  for (const delay of RECORD_RETRY_DELAYS_MS) {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      await sql.begin((tx) => record(tx, changes));
+      return;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+async function decideAndSend(
+  tx: TransactionSql,
+  mailer: Mailer,
+  requests: readonly ReminderRequest[],
+  ids: string[],
+  eventIds: string[],
+  changes: Change[],
+): Promise<ReminderDelivery[]> {
+  // Sent together: postgres.js pipelines them on the transaction's connection.
+  const [seen, rows] = await Promise.all([
+    tx<{ event_id: string }[]>`
+      select event_id from processed_events
+      where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
+    tx<Row[]>`
+      select r.id, r.state, r.task_id, t.title, t.description, t.priority, t.due_at, t.completed,
+        u.email, u.display_name, u.time_zone
+      from reminders r
+      join tasks t on t.id = r.task_id and t.user_id = r.user_id
+      join users u on u.id = r.user_id
+      where r.id = any(${ids}::uuid[])
+      order by r.id
+      for update of r`,
+  ]);
+  const processed = new Set(seen.map((s) => s.event_id));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const taken = new Set<string>();
+  const results = requests.map(async (request): Promise<ReminderDelivery> => {
+    const { reminderId, eventId } = request;
+    if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
+    const row = byId.get(reminderId);
+    // Deleting a task deletes its reminders (on delete cascade).
+    if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
+    if (taken.has(reminderId)) return { outcome: "skipped", reason: "reminder handled by another event" };
+    taken.add(reminderId);
+    if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
+    if (row.completed) {
+      changes.push({ reminderId, eventId, state: "cancelled", error: null });
+      return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
+    }
+    return send(mailer, row, request, changes);
   });
+  return Promise.all(results);
 }
 
 async function send(
@@ -151,10 +202,11 @@ async function send(
 }
 
 /**
- * The states and the inbox rows, in the caller's transaction. Every attempt to mail counts (`sent`,
- * `failed`, and a temporary failure, which keeps the reminder `published` for the redelivery); a
- * cancellation does not. Only a `published` reminder changes (the lock already ensures it; the guard
- * keeps it so without the lock). A retry records no inbox row, so the redelivery is handled.
+ * The states and the inbox rows, in the caller's transaction. Every attempt to mail counts in
+ * `send_attempts` (`sent`, `failed`, and a temporary failure, which keeps the reminder `published` for
+ * the redelivery); a cancellation does not; `attempts` counts announcements, not mail (see reclaim.ts).
+ * Only a `published` reminder changes (the lock already ensures it; the guard keeps it so without the
+ * lock). A retry records no inbox row, so the redelivery is handled.
  */
 async function record(tx: TransactionSql, changes: readonly Change[]): Promise<void> {
   if (changes.length === 0) return;
@@ -163,7 +215,7 @@ async function record(tx: TransactionSql, changes: readonly Change[]): Promise<v
     tx`
       update reminders r set state = c.state, updated_at = now(),
         sent_at = case when c.state = 'sent' then now() else r.sent_at end,
-        attempts = r.attempts + case when c.state = 'cancelled' then 0 else 1 end,
+        send_attempts = r.send_attempts + case when c.state = 'cancelled' then 0 else 1 end,
         last_error = c.error
       from unnest(${changes.map((c) => c.reminderId)}::uuid[], ${changes.map((c) => c.state)}::text[],
         ${changes.map((c) => c.error)}::text[]) as c (id, state, error)

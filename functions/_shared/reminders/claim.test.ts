@@ -32,6 +32,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: false,
     });
@@ -76,6 +77,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: false,
     });
@@ -133,6 +135,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 3,
       more: false,
     });
@@ -149,6 +152,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: true,
     });

@@ -1,0 +1,3 @@
+-- Placeholder in branch wt-rel only, so its migration 0016 applies: other branches own 0015.
+-- DROP THIS FILE AT MERGE (the real 0015 comes from its branch).
+select 1;
