@@ -17,6 +17,7 @@ import { FaultState, type Faults, faultRoutes } from "./faults.js";
 import { healthRoutes } from "./health.js";
 import type { Route } from "./http.js";
 import { DEFAULT_POLICY, type FailurePolicyJson, jobRoutes, parseFailurePolicy } from "./jobs-api.js";
+import { BrokerJournal } from "./journal.js";
 import { Listener } from "./listener.js";
 import { publishRoutes } from "./publish.js";
 import type { RetryPolicy } from "./retry.js";
@@ -63,6 +64,11 @@ export interface SidecarOptions {
   jobFailurePolicy?: FailurePolicyJson;
   /** Timeout of each call to the app; default 30000. */
   appTimeoutMs?: number;
+  /**
+   * A file that keeps accepted messages until every subscription settled them, so a crash loses none
+   * (journal.ts); they are delivered again at the next start. Undefined: in memory only.
+   */
+  journalPath?: string;
   log?: Logger;
 }
 
@@ -95,6 +101,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
   const closing = new AbortController();
   const tracker = new Tracker();
   const faults = new FaultState((ms) => listener.unreachableFor(ms));
+  // Opened once the port is ours (below): the port is what keeps two sidecars off one journal.
   const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1), Math.max(1, options.concurrency ?? 8));
   const channel =
     options.appUrl === undefined
@@ -154,6 +161,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
       retry: options.retry ?? { maxAttempts: 5, initialIntervalMs: 100, maxIntervalMs: 2000 },
       redeliverAfterMs: options.redeliverAfterMs ?? 5000,
       // Dead-lettering republishes the original bytes and metadata; the DLQ topic is an ordinary topic.
+      settled: (m) => broker.settled(m),
       deadLetter: (m, topic) =>
         broker.publish({
           pubsub: m.pubsub,
@@ -184,6 +192,14 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
         "DAPR_HTTP_PORT",
       );
     });
+  // Opened only once the port is ours, which keeps a second sidecar off the same journal; no request has
+  // been read yet (this runs before the next I/O callback), so nothing was published without it.
+  if (options.journalPath !== undefined) {
+    const { journal, pending } = BrokerJournal.open(options.journalPath);
+    broker.useJournal(journal, pending);
+    if (pending.length > 0)
+      log.info("undelivered messages recovered from the journal", { count: pending.length });
+  }
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info("local sidecar listening", { url, appUrl: options.appUrl });
@@ -207,6 +223,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
         closing.abort();
         broker.discardBacklog();
         await listener.close();
+        broker.closeJournal();
       })()),
   };
   // Without an app there is nothing to wait for: healthz is ready at once, as daprd without --app-port.

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { type Config, environmentSecrets, loadConfig } from "../../config.js";
 import { startSidecar } from "../../dev-sidecar/sidecar.js";
 import { registry } from "../../generated/registry.gen.js";
@@ -52,6 +53,8 @@ DAPR_API_TOKEN, LOG_LEVEL, SMTP_URL, MAIL_FROM`,
         appId: "taskbeat",
         appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${config.PORT}`,
         secretStores: { env: environmentSecrets() },
+        // Accepted events survive a crash of this process (issue 15 §2; runtime/dev-sidecar/journal.ts).
+        journalPath: join(config.TASKBEAT_HOME, "broker", "journal.ndjson"),
         log: log.child({ component: "sidecar" }),
         ...(config.DAPR_API_TOKEN ? { apiToken: config.DAPR_API_TOKEN } : {}),
         ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
