@@ -83,13 +83,36 @@ export async function deliverReminders(
   const eventIds = [...new Set(requests.map((r) => r.eventId))];
   const changes: Change[] = [];
   let sending: Promise<ReminderDelivery[]> | undefined;
+  let mailed: () => void = () => {};
+  const mailsDone = new Promise<void>((resolve) => {
+    mailed = resolve;
+  });
+  const transaction = sql.begin(async (tx): Promise<ReminderDelivery[]> => {
+    sending = decideAndSend(tx, mailer, requests, ids, eventIds, changes);
+    const outcomes = await sending;
+    mailed();
+    await record(tx, changes);
+    return outcomes;
+  });
+  // Handled below, also when the watchdog answered first.
+  transaction.catch(() => {});
+  let watchdog: NodeJS.Timeout | undefined;
   try {
-    return await sql.begin(async (tx): Promise<ReminderDelivery[]> => {
-      sending = decideAndSend(tx, mailer, requests, ids, eventIds, changes);
-      const outcomes = await sending;
-      await record(tx, changes);
-      return outcomes;
-    });
+    return await Promise.race([
+      transaction,
+      // Once the mails are out, the record and commit take milliseconds. A transaction still open
+      // seconds later has lost its connection without noticing (a cut socket can leave a query
+      // unanswered): record on a fresh one rather than wait for daprd to time out and redeliver.
+      mailsDone.then(
+        () =>
+          new Promise<never>((_, reject) => {
+            watchdog = setTimeout(
+              () => reject(new Error("the reminder transaction did not finish after its mail was sent")),
+              RECORD_WATCHDOG_MS,
+            );
+          }),
+      ),
+    ]);
   } catch (error) {
     // A cut connection fails the transaction at once, while the mails are still on their way: they
     // finish regardless, and what the server accepted must be recorded.
@@ -98,8 +121,13 @@ export async function deliverReminders(
     if (outcomes === undefined || !changes.some((c) => c.state === "sent")) throw error;
     await recordOnFreshConnection(sql, changes, error);
     return outcomes;
+  } finally {
+    clearTimeout(watchdog);
   }
 }
+
+/** How long the record and commit may take once the mails are out, before they are redone on a fresh connection. */
+const RECORD_WATCHDOG_MS = 5_000;
 
 /** Retries of the record after the transaction failed with mail already accepted: ~3 s in all. */
 const RECORD_RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 800, 1_600];
