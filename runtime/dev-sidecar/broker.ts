@@ -162,6 +162,11 @@ export class Broker {
     this.journal.log.settled(seq);
   }
 
+  /** Makes what was published so far durable (one disk flush per publish request, not per message). */
+  flush(): void {
+    this.journal?.log.flush();
+  }
+
   closeJournal(): void {
     this.journal?.log.close();
   }

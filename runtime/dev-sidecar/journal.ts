@@ -1,7 +1,7 @@
 /**
- * The local broker's durable log (issue 15 §2): every accepted message is appended, and flushed to disk,
- * before publish answers, and a line per settled message (acked, dropped or dead-lettered by every
- * subscription) follows it. On start the messages without that line are delivered again, in publish
+ * The local broker's durable log (issue 15 §2): every accepted message is appended and flushed to disk
+ * (one flush per publish request) before publish answers, and a line per settled message (acked,
+ * dropped or dead-lettered by every subscription) follows it. On start the messages without that line are delivered again, in publish
  * order, so a SIGKILL of `taskbeat start` loses nothing its relay saw accepted: the relay deletes an
  * outbox row once publish answered, exactly as it does in front of daprd and Kafka.
  *
@@ -43,6 +43,7 @@ export class BrokerJournal {
   readonly #pending = new Map<number, string>();
   #settledInFile = 0;
   #nextSeq = 0;
+  #unflushed = false;
 
   private constructor(path: string) {
     this.#path = path;
@@ -84,12 +85,19 @@ export class BrokerJournal {
     return this.#nextSeq++;
   }
 
-  /** Durable when it returns: written and flushed, so the publish may be answered. */
+  /** Written; durable once `flush()` returned, which a publish request calls once for all its entries. */
   append(entry: JournalEntry): void {
     const line = JSON.stringify({ message: entry });
     this.#pending.set(entry.seq, line);
     this.#write(`${line}\n`);
+    this.#unflushed = true;
+  }
+
+  /** Flushes what was appended to disk, so the publish may be answered. */
+  flush(): void {
+    if (!this.#unflushed || this.#fd < 0) return;
     fdatasyncSync(this.#fd);
+    this.#unflushed = false;
   }
 
   /**

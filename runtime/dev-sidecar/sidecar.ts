@@ -162,14 +162,17 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
       redeliverAfterMs: options.redeliverAfterMs ?? 5000,
       // Dead-lettering republishes the original bytes and metadata; the DLQ topic is an ordinary topic.
       settled: (m) => broker.settled(m),
-      deadLetter: (m, topic) =>
+      deadLetter: (m, topic) => {
         broker.publish({
           pubsub: m.pubsub,
           topic,
           body: m.body,
           metadata: m.metadata,
           contentType: m.contentType,
-        }),
+        });
+        // Durable before the original is settled (and forgotten).
+        broker.flush();
+      },
       log,
     };
     consumers = subscriptions
