@@ -47,6 +47,16 @@ const EnvSchema = v.object({
     "required from the sidecar as `dapr-api-token` on Dapr-facing routes",
     "— (`start`: generated)",
   ),
+  APP_MAX_REQUEST_BODY_BYTES: setting(
+    v.pipe(
+      v.optional(v.string(), String(4 * 1024 * 1024)),
+      v.transform(Number),
+      v.integer("must be a whole number of bytes"),
+      v.minValue(1024, "must be ≥ 1024"),
+    ),
+    "largest topic delivery or job callback body read (a bulk route: × its maxMessages); a bigger one is " +
+      "dropped unread. Keep it equal to daprd's `dapr.io/http-max-request-size` (MB)",
+  ),
   DATABASE_URL: setting(
     optionalText,
     "PostgreSQL; unset: the embedded database (`start`, `users`, `mcp`, …)",
@@ -122,6 +132,11 @@ const EnvSchema = v.object({
   SMTP_TIMEOUT_MS: setting(
     milliseconds(10_000),
     "connection, greeting and socket-inactivity timeout of the SMTP client",
+  ),
+  REMINDER_RETRY_HORIZON_MS: setting(
+    milliseconds(24 * 3_600_000),
+    "how long after its `remind_at` a reminder whose mail keeps failing temporarily (SMTP down, 4xx) is retried " +
+      "before it is given up as `failed`; a permanent refusal (5xx) fails at once",
   ),
   PUBLIC_URL: setting(
     v.optional(

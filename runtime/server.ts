@@ -17,6 +17,7 @@ import { migrate } from "./db/migrate.js";
 import type { SetupContext } from "./define.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
+import { listenError } from "./listen-error.js";
 import type { Logger } from "./log.js";
 import { RuntimeMetrics } from "./metrics.js";
 import { Relay } from "./outbox/relay-runner.js";
@@ -124,19 +125,28 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     readiness,
     ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
     ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
+    maxRequestBodyBytes: config.APP_MAX_REQUEST_BODY_BYTES,
     onEventsCommitted,
     setupContext,
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   const host = config.HOST ?? options.defaultHost;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.PORT, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.PORT, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Close what start-up opened, or the pool keeps the process alive with nothing listening.
+    await relay?.close();
+    await sql.end({ timeout: 1 });
+    await stopSetups();
+    throw listenError(error, "the app", host, config.PORT, "PORT");
+  }
   server.on("error", (error) => log.error("http server error", { error }));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;

@@ -136,7 +136,7 @@ describe("email group behind the local sidecar", () => {
       await sidecar.idle();
       expect(deliveriesOf(event.id)).toBe(2);
       expect(smtp.received).toHaveLength(1);
-      expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", attempts: 2 });
+      expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", sendAttempts: 2 });
       expect(deadLettered()).toEqual([]);
     } finally {
       setMailer(mailer);

@@ -94,7 +94,7 @@ describe("email reminder-due", () => {
     expect(parsed.html).toContain("Wednesday, July 1, 2026 at 9:00 AM GMT+2 (Europe/Berlin)");
 
     const state = await reminderState(db.sql, r.reminderId);
-    expect(state).toMatchObject({ state: "sent", attempts: 1, last_error: null });
+    expect(state).toMatchObject({ state: "sent", sendAttempts: 1, last_error: null });
     expect(state?.sent_at).toBeInstanceOf(Date);
     expect(await inboxHas(db.sql, event.id)).toBe(true);
   });
@@ -117,7 +117,7 @@ describe("email reminder-due", () => {
     await deliver(r.data, first.id);
     await deliver(r.data);
     expect(smtp.received).toHaveLength(1);
-    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", attempts: 1 });
+    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", sendAttempts: 1 });
   });
 
   it("concurrent deliveries of one reminder mail once (batched together, the duplicates are skipped)", async () => {
@@ -125,7 +125,7 @@ describe("email reminder-due", () => {
     smtp.delayMs = 300;
     await Promise.all([deliver(r.data), deliver(r.data), deliver(r.data)]);
     expect(smtp.received).toHaveLength(1);
-    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", attempts: 1 });
+    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "sent", sendAttempts: 1 });
   });
 
   it("no mail, and SUCCESS, for a reminder that is cancelled, already sent, failed or still pending", async () => {
@@ -163,7 +163,7 @@ describe("email reminder-due", () => {
     const error = await failure(Promise.resolve(handler.handle(r.data, handlerContext(db.sql, event))));
     expect(error).toBeInstanceOf(RetryLater);
     const after = await reminderState(db.sql, r.reminderId);
-    expect(after).toMatchObject({ state: "published", attempts: 1 });
+    expect(after).toMatchObject({ state: "published", sendAttempts: 1 });
     expect(after?.last_error).toMatch(/ECONNREFUSED|ESOCKET|ECONNECTION/);
     expect(await inboxHas(db.sql, event.id)).toBe(false);
 
@@ -173,7 +173,7 @@ describe("email reminder-due", () => {
       expect(back.received).toHaveLength(1);
       expect(await reminderState(db.sql, r.reminderId)).toMatchObject({
         state: "sent",
-        attempts: 2,
+        sendAttempts: 2,
         last_error: null,
       });
     } finally {
@@ -186,7 +186,7 @@ describe("email reminder-due", () => {
     const r = await seed();
     smtp.rejectWith = { code: 451, message: "try again later" };
     expect(await failure(deliver(r.data))).toBeInstanceOf(RetryLater);
-    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "published", attempts: 1 });
+    expect(await reminderState(db.sql, r.reminderId)).toMatchObject({ state: "published", sendAttempts: 1 });
     smtp.rejectWith = undefined;
     await deliver(r.data);
     expect(smtp.received).toHaveLength(1);
@@ -199,7 +199,7 @@ describe("email reminder-due", () => {
     const error = await failure(Promise.resolve(handler.handle(r.data, handlerContext(db.sql, event))));
     expect(error).toBeInstanceOf(DropMessage);
     const state = await reminderState(db.sql, r.reminderId);
-    expect(state).toMatchObject({ state: "failed", attempts: 1 });
+    expect(state).toMatchObject({ state: "failed", sendAttempts: 1 });
     expect(state?.last_error).toMatch(/^550: .*mailbox unavailable/);
     expect(await inboxHas(db.sql, event.id)).toBe(true);
 

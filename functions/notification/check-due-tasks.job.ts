@@ -3,7 +3,7 @@
  * and between ticks the claim alarm (functions/_shared/reminders/claim-alarm.ts) at the next reminder's remind_at.
  * Effects: due pending reminders → published, one taskbeat.reminder.due.v1 each on task-reminders via
  * the outbox (those of completed tasks → cancelled); reminders stuck in published for 10 minutes (no
- * mail went out) → a fresh event, or failed after 10 attempts; then a tick (not an alarm's claim) records
+ * mail went out) → a fresh event, or failed past the retry horizon (24 h); then a tick (not an alarm's claim) records
  * its run in the state store.
  * Idempotency key: the reminder's state; the claim takes only pending (or stuck) rows, SKIP LOCKED.
  */
@@ -19,9 +19,13 @@ const BUDGET_MS = 4_000;
 async function claim(ctx: JobContext, trigger: "tick" | "alarm") {
   const started = performance.now();
   const result = await claimDueReminders(ctx, { budgetMs: BUDGET_MS, signal: ctx.signal });
+  const { givenUp, ...counts } = result;
+  // The end of the retry horizon: someone should look at the mail server (and at these reminders).
+  for (const reminder of givenUp)
+    ctx.log.error("reminder failed: its mail could not be sent before the retry horizon", { ...reminder });
   if (result.published + result.cancelled + result.republished + result.gaveUp > 0)
     ctx.log.info("due reminders claimed", {
-      ...result,
+      ...counts,
       trigger,
       ms: Math.round(performance.now() - started),
     });

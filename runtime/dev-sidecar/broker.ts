@@ -9,7 +9,13 @@
  *
  * Messages published before the app's subscriptions are known are kept and delivered once they are,
  * as Kafka keeps them for a consumer group that has not started yet; nothing published is lost.
+ *
+ * With a journal (journal.ts; `taskbeat start` keeps one in TASKBEAT_HOME), an accepted message is on
+ * disk before publish answers and stays there until every subscription has settled it (acked, dropped or
+ * dead-lettered); the messages a crash left unsettled are delivered again at the next start, in publish
+ * order, with their partitions and offsets.
  */
+import type { BrokerJournal, JournalEntry } from "./journal.js";
 import { Partitions } from "./partitions.js";
 import type { DiscoveredSubscription } from "./subscriptions.js";
 import type { Tracker } from "./tracker.js";
@@ -35,6 +41,8 @@ export interface BrokerMessage {
   partition: number;
   offset: number;
   timestamp: number;
+  /** Its key in the journal, when there is one. */
+  seq?: number;
 }
 
 export interface Consumer {
@@ -47,6 +55,9 @@ export class Broker {
   private consumers: Consumer[] | undefined;
   private backlog: BrokerMessage[] = [];
   private readonly partitions: Partitions;
+  /** Per journaled message handed to consumers: the settlements still to come. */
+  private readonly unsettled = new Map<number, number>();
+  private journal: { log: BrokerJournal; pending: JournalEntry[] } | undefined;
 
   constructor(
     private readonly tracker: Tracker,
@@ -57,9 +68,53 @@ export class Broker {
     this.partitions = new Partitions(partitionsPerTopic);
   }
 
-  publish(input: Omit<BrokerMessage, "partition" | "offset" | "timestamp">): void {
+  /**
+   * Keeps every message from now on in `log` until settled, and queues what it still holds from the last
+   * run, in publish order, for the subscriptions. Called once, before the first publish.
+   */
+  useJournal(log: BrokerJournal, pending: JournalEntry[]): void {
+    if (this.journal || this.published.length > 0)
+      throw new Error("the journal must come before any message");
+    this.journal = { log, pending };
+    for (const entry of pending) {
+      this.partitions.resume(`${entry.pubsub}\u0000${entry.topic}`, entry.partition, entry.offset);
+      this.tracker.begin();
+      this.backlog.push({
+        pubsub: entry.pubsub,
+        topic: entry.topic,
+        body: Buffer.from(entry.body, "base64"),
+        metadata: entry.metadata,
+        ...(entry.contentType === undefined ? {} : { contentType: entry.contentType }),
+        partition: entry.partition,
+        offset: entry.offset,
+        timestamp: entry.timestamp,
+        seq: entry.seq,
+      });
+    }
+  }
+
+  /** Messages recovered from the journal at start. */
+  get recovered(): number {
+    return this.journal?.pending.length ?? 0;
+  }
+
+  publish(input: Omit<BrokerMessage, "partition" | "offset" | "timestamp" | "seq">): void {
     const place = this.partitions.append(`${input.pubsub}\u0000${input.topic}`, input.metadata);
     const message: BrokerMessage = { ...input, ...place, timestamp: Date.now() };
+    if (this.journal) {
+      message.seq = this.journal.log.nextSeq();
+      this.journal.log.append({
+        seq: message.seq,
+        pubsub: message.pubsub,
+        topic: message.topic,
+        body: message.body.toString("base64"),
+        metadata: message.metadata,
+        ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+        partition: message.partition,
+        offset: message.offset,
+        timestamp: message.timestamp,
+      });
+    }
     this.published.push({
       pubsub: message.pubsub,
       topic: message.topic,
@@ -91,11 +146,42 @@ export class Broker {
     this.backlog = [];
   }
 
-  private fanOut(message: BrokerMessage): void {
-    for (const consumer of this.consumers ?? []) {
-      const sub = consumer.subscription;
-      if (sub.pubsubname !== message.pubsub || sub.topic !== message.topic) continue;
-      for (let i = 0; i < this.copies(); i++) consumer.enqueue(message);
+  /**
+   * A consumer is done with one copy of `message` (acked, dropped or dead-lettered). Once every copy
+   * handed out is, the journal forgets it.
+   */
+  settled(message: BrokerMessage): void {
+    const seq = message.seq;
+    if (seq === undefined || !this.journal) return;
+    const left = (this.unsettled.get(seq) ?? 1) - 1;
+    if (left > 0) {
+      this.unsettled.set(seq, left);
+      return;
     }
+    this.unsettled.delete(seq);
+    this.journal.log.settled(seq);
+  }
+
+  /** Makes what was published so far durable (one disk flush per publish request, not per message). */
+  flush(): void {
+    this.journal?.log.flush();
+  }
+
+  closeJournal(): void {
+    this.journal?.log.close();
+  }
+
+  private fanOut(message: BrokerMessage): void {
+    const targets = (this.consumers ?? []).filter(
+      (consumer) =>
+        consumer.subscription.pubsubname === message.pubsub && consumer.subscription.topic === message.topic,
+    );
+    const copies = this.copies();
+    if (message.seq !== undefined && this.journal) {
+      // Counted before the first enqueue: a consumer may settle a copy before the next is handed out.
+      if (targets.length === 0) this.journal.log.settled(message.seq);
+      else this.unsettled.set(message.seq, targets.length * copies);
+    }
+    for (const consumer of targets) for (let i = 0; i < copies; i++) consumer.enqueue(message);
   }
 }

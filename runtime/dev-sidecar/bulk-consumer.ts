@@ -239,6 +239,7 @@ export class BulkConsumer implements Consumer {
   private end(entry: Entry): void {
     if (entry.settled) return;
     entry.settled = true;
+    this.deps.settled(entry.message);
     this.deps.tracker.end();
   }
 }

@@ -30,6 +30,8 @@ export interface ConsumerDeps {
   redeliverAfterMs: number;
   /** Publishes the original bytes and metadata to `topic` on the message's pubsub. */
   deadLetter(message: BrokerMessage, topic: string): void;
+  /** This consumer is done with the message (acked, dropped or dead-lettered): the journal may forget it. */
+  settled(message: BrokerMessage): void;
   log: Logger;
 }
 
@@ -134,6 +136,7 @@ export class SingleConsumer implements Consumer {
     const fields = { partition, offset, reason: verdict.reason };
     if (verdict.outcome === "ack") {
       this.log.debug("delivered", fields);
+      this.deps.settled(item.message);
       this.deps.tracker.end();
       this.release(lane);
     } else if (verdict.outcome === "drop") {
@@ -174,6 +177,7 @@ export class SingleConsumer implements Consumer {
     const dlq = this.subscription.deadLetterTopic;
     // Publish first, so the dead-lettered copy is counted before this one stops counting.
     if (dlq !== undefined) this.deps.deadLetter(item.message, dlq);
+    this.deps.settled(item.message);
     this.deps.tracker.end();
   }
 

@@ -22,13 +22,24 @@ export class Partitions {
 
   constructor(private readonly count: number) {}
 
-  /** Picks the partition of a new message of `topicId`, and its offset there. */
-  append(topicId: string, metadata: Record<string, string>): { partition: number; offset: number } {
+  /** Records that `offset` of `partition` is taken (a message recovered from the journal). */
+  resume(topicId: string, partition: number, offset: number): void {
+    const topic = this.topic(topicId);
+    topic.nextOffsets[partition] = Math.max(topic.nextOffsets[partition] ?? 0, offset + 1);
+  }
+
+  private topic(topicId: string): TopicPartitions {
     let topic = this.topics.get(topicId);
     if (!topic) {
       topic = { nextOffsets: Array<number>(this.count).fill(0), nextKeyless: 0 };
       this.topics.set(topicId, topic);
     }
+    return topic;
+  }
+
+  /** Picks the partition of a new message of `topicId`, and its offset there. */
+  append(topicId: string, metadata: Record<string, string>): { partition: number; offset: number } {
+    const topic = this.topic(topicId);
     const key = recordKey(metadata);
     let partition: number;
     if (key !== undefined) partition = fnv1a(key) % this.count;

@@ -100,6 +100,7 @@ async function publishOne(deps: PublishDeps, ctx: RequestContext) {
     metadata: t.metadata,
     contentType: t.rawPayload ? contentType : CLOUDEVENTS_JSON,
   });
+  deps.broker.flush();
   return empty();
 }
 
@@ -159,6 +160,8 @@ async function publishBulk(deps: PublishDeps, ctx: RequestContext) {
       contentType: t.rawPayload ? e.contentType : CLOUDEVENTS_JSON,
     });
   }
+  // On disk before the answer: a publisher that saw it accepted may forget it (the relay deletes its row).
+  deps.broker.flush();
   if (failedEntries.length > 0) {
     throw new ApiError(
       failureStatus,

@@ -6,6 +6,7 @@
  *
  * Everything comes in as options; nothing is read from the environment.
  */
+import { listenError } from "../listen-error.js";
 import { createLogger, type Logger } from "../log.js";
 import { AppChannel } from "./app-channel.js";
 import { Broker, type PublishedMessage } from "./broker.js";
@@ -16,6 +17,7 @@ import { FaultState, type Faults, faultRoutes } from "./faults.js";
 import { healthRoutes } from "./health.js";
 import type { Route } from "./http.js";
 import { DEFAULT_POLICY, type FailurePolicyJson, jobRoutes, parseFailurePolicy } from "./jobs-api.js";
+import { BrokerJournal } from "./journal.js";
 import { Listener } from "./listener.js";
 import { publishRoutes } from "./publish.js";
 import type { RetryPolicy } from "./retry.js";
@@ -64,6 +66,11 @@ export interface SidecarOptions {
   jobFailurePolicy?: FailurePolicyJson;
   /** Timeout of each call to the app; default 30000. */
   appTimeoutMs?: number;
+  /**
+   * A file that keeps accepted messages until every subscription settled them, so a crash loses none
+   * (journal.ts); they are delivered again at the next start. Undefined: in memory only.
+   */
+  journalPath?: string;
   log?: Logger;
 }
 
@@ -96,6 +103,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
   const closing = new AbortController();
   const tracker = new Tracker();
   const faults = new FaultState((ms) => listener.unreachableFor(ms));
+  // Opened once the port is ours (below): the port is what keeps two sidecars off one journal.
   const broker = new Broker(tracker, () => (faults.duplicate ? 2 : 1), Math.max(1, options.concurrency ?? 8));
   const channel =
     options.appUrl === undefined
@@ -156,14 +164,18 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
       retry: options.retry ?? { maxAttempts: 5, initialIntervalMs: 100, maxIntervalMs: 2000 },
       redeliverAfterMs: options.redeliverAfterMs ?? 5000,
       // Dead-lettering republishes the original bytes and metadata; the DLQ topic is an ordinary topic.
-      deadLetter: (m, topic) =>
+      settled: (m) => broker.settled(m),
+      deadLetter: (m, topic) => {
         broker.publish({
           pubsub: m.pubsub,
           topic,
           body: m.body,
           metadata: m.metadata,
           contentType: m.contentType,
-        }),
+        });
+        // Durable before the original is settled (and forgotten).
+        broker.flush();
+      },
       log,
     };
     consumers = subscriptions
@@ -175,7 +187,25 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
     log.info("app channel ready", { subscriptions: subscriptions.length });
   }
 
-  const port = await listener.listen(options.port ?? 0, options.host ?? "127.0.0.1");
+  const port = await listener
+    .listen(options.port ?? 0, options.host ?? "127.0.0.1")
+    .catch((error: unknown) => {
+      throw listenError(
+        error,
+        "the local sidecar",
+        options.host ?? "127.0.0.1",
+        options.port ?? 0,
+        "DAPR_HTTP_PORT",
+      );
+    });
+  // Opened only once the port is ours, which keeps a second sidecar off the same journal; no request has
+  // been read yet (this runs before the next I/O callback), so nothing was published without it.
+  if (options.journalPath !== undefined) {
+    const { journal, pending } = BrokerJournal.open(options.journalPath);
+    broker.useJournal(journal, pending);
+    if (pending.length > 0)
+      log.info("undelivered messages recovered from the journal", { count: pending.length });
+  }
   const host = options.host ?? "127.0.0.1";
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   log.info("local sidecar listening", { url, appUrl: options.appUrl });
@@ -199,6 +229,7 @@ export async function startSidecar(options: SidecarOptions = {}): Promise<LocalS
         closing.abort();
         broker.discardBacklog();
         await listener.close();
+        broker.closeJournal();
       })()),
   };
   // Without an app there is nothing to wait for: healthz is ready at once, as daprd without --app-port.

@@ -13,6 +13,7 @@ import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
 import { type RegisteredJob, type Registry, setupsOf } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
 import { daprTokenGuard } from "./auth.js";
+import { DEFAULT_MAX_REQUEST_BODY_BYTES, readCapped } from "./body-limit.js";
 import {
   type BulkStatus,
   type DaprStatus,
@@ -44,6 +45,8 @@ export interface AppOptions {
   onEventsCommitted?: () => void;
   /** What the groups' setups get (their `routes` hook mounts user-facing routes with it). */
   setupContext?: SetupContext;
+  /** Largest delivery or job body read (a bulk route: × its maxMessages); default daprd's 4 MiB. */
+  maxRequestBodyBytes?: number;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -91,6 +94,7 @@ export function createApp(options: AppOptions): Hono {
   if (setupContext) for (const setup of setupsOf(registry, groups)) setup.routes?.(app, setupContext);
   // Every route daprd calls gets the token check; it is attached per route, so no route can miss it.
   const daprRoute = daprTokenGuard(options.appApiToken);
+  const maxBody = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
 
   // Computed once: daprd asks for it once per sidecar start, but tests and operators ask too.
   const subscribePayload = groups.flatMap((group) => programmaticSubscriptions(group, registry));
@@ -108,11 +112,19 @@ export function createApp(options: AppOptions): Hono {
       record: (result, startedAt) =>
         routeMetrics.record(outcomeOf[result.status], (performance.now() - startedAt) / 1000),
     };
+    // Over the cap: a message daprd would not have accepted, which can never succeed. DROP acks and
+    // dead-letters a single one; a bulk request cannot be answered per entry unread, and 404 drops it whole.
+    const cap = maxBody * (subscription.unit.bulk?.maxMessages ?? 1);
+    const oversized = subscription.unit.bulk
+      ? (c: Context) => c.json({ error: "request body too large" }, 404)
+      : (c: Context) => c.json({ status: "DROP" });
     app.post(
       subscription.route,
       daprRoute(async (c) => {
+        const read = await readCapped(c, cap, route.base.log);
+        if (!read.ok) return oversized(c);
         // Not JSON → undefined, which the delivery then drops.
-        const body = parseJsonOr(await c.req.text(), undefined);
+        const body = parseJsonOr(read.text, undefined);
         // While draining, daprd has stopped fetching and waits for what it already sent, so keep
         // handling; only past the grace period (signal aborted) hand messages back for redelivery.
         if (lifecycle.signal.aborted) return c.json(retryAll(body));
@@ -141,12 +153,10 @@ export function createApp(options: AppOptions): Hono {
     return lifecycle.track(async () => {
       const startedAt = performance.now();
       const jobLog = log.child({ job: name });
-      const result = await runJob(
-        job.unit,
-        await c.req.text(),
-        { ...base, log: jobLog },
-        c.req.header("traceparent"),
-      );
+      const read = await readCapped(c, maxBody, jobLog);
+      // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
+      if (!read.ok) return c.json({ error: "request body too large" }, 413);
+      const result = await runJob(job.unit, read.text, { ...base, log: jobLog }, c.req.header("traceparent"));
       metrics.jobRuns.inc({ job: name, outcome: result.status === 200 ? "success" : "failure" });
       metrics.jobSeconds.observe({ job: name }, (performance.now() - startedAt) / 1000);
       return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);

@@ -9,6 +9,7 @@ import { type EventEnvelope, readEnvelope } from "../cloudevent.js";
 import type { BaseContext, SubscriptionContext, SubscriptionDefinition } from "../define.js";
 import type { LogFields, Logger } from "../log.js";
 import { DropMessage } from "../outcomes.js";
+import { bounded } from "./body-limit.js";
 import { isThenable, type Settled } from "./settled.js";
 
 export type DaprStatus = "SUCCESS" | "RETRY" | "DROP";
@@ -50,8 +51,8 @@ export function deliverOne(
   }
   const validated = validateNow(unit.schema, data);
   return isThenable(validated)
-    ? validated.then((result) => runHandler(unit, result, base, log, envelope))
-    : runHandler(unit, validated, base, log, envelope);
+    ? validated.then((result) => runHandler(unit, result, base, log, envelope, data))
+    : runHandler(unit, validated, base, log, envelope, data);
 }
 
 // Top-level functions rather than closures per event: under tsx every named closure is also given its
@@ -63,9 +64,13 @@ function runHandler(
   base: BaseContext,
   log: Logger,
   event: EventEnvelope,
+  data: unknown,
 ): Settled<DeliveryResult> {
   if (validated.issues) {
-    return drop(log, "data does not match the schema", event.id, describeIssues(validated.issues));
+    return drop(log, "data does not match the schema", event.id, {
+      issues: describeIssues(validated.issues),
+      ...dataSummary(data),
+    });
   }
   const ctx = subscriptionContext(base, log, event);
   let returned: unknown;
@@ -144,8 +149,43 @@ class LazyChildLogger implements Logger {
 }
 
 function drop(log: Logger, reason: string, eventId?: string, details?: unknown): DeliveryResult {
-  log.warn("dropping message; Dapr sends it to the dead-letter topic", { reason, details });
+  log.warn("dropping message; Dapr sends it to the dead-letter topic", {
+    reason: bounded(reason),
+    details: boundedDetails(details),
+  });
   return eventId === undefined ? { status: "DROP" } : { status: "DROP", eventId };
+}
+
+/** Most schema issues a drop logs; a value failing everywhere lists its first few. */
+const MAX_LOGGED_ISSUES = 10;
+
+/** The data's size (as JSON) and first characters: enough to find the publisher, bounded however big it is. */
+function dataSummary(data: unknown): { dataBytes: number; dataExcerpt: string } {
+  let json: string;
+  try {
+    json = JSON.stringify(data) ?? "undefined";
+  } catch {
+    json = String(data);
+  }
+  return { dataBytes: Buffer.byteLength(json), dataExcerpt: bounded(json, 200) };
+}
+
+/**
+ * What a drop logs beside its reason, with every string cut to a few hundred characters and lists to a
+ * few entries: validator messages and DropMessage details may hold the received value, megabytes of it.
+ */
+function boundedDetails(details: unknown, depth = 0): unknown {
+  if (typeof details === "string") return bounded(details);
+  if (typeof details !== "object" || details === null) return details;
+  if (depth >= 3) return bounded(String(JSON.stringify(details)));
+  if (Array.isArray(details)) {
+    const kept = details.slice(0, MAX_LOGGED_ISSUES).map((item) => boundedDetails(item, depth + 1));
+    return details.length > MAX_LOGGED_ISSUES
+      ? [...kept, `… and ${details.length - MAX_LOGGED_ISSUES} more`]
+      : kept;
+  }
+  const entries = Object.entries(details).slice(0, 20);
+  return Object.fromEntries(entries.map(([key, value]) => [key, boundedDetails(value, depth + 1)]));
 }
 
 /**
@@ -182,10 +222,13 @@ const schemaThrew = (error: unknown): StandardSchemaV1.FailureResult => ({
  * messages may quote the received value, so they go to the log only, never into an answer.
  */
 export function describeIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): string[] {
-  return issues.map((issue) => {
+  // Bounded: a message may quote the received value, megabytes of it (a log line per value, not per MB).
+  const lines = issues.slice(0, MAX_LOGGED_ISSUES).map((issue) => {
     const path = pathOf(issue);
-    return path ? `${path}: ${issue.message}` : issue.message;
+    return bounded(path ? `${path}: ${issue.message}` : issue.message);
   });
+  if (issues.length > MAX_LOGGED_ISSUES) lines.push(`… and ${issues.length - MAX_LOGGED_ISSUES} more`);
+  return lines;
 }
 
 const pathOf = (issue: StandardSchemaV1.Issue) =>

@@ -266,13 +266,13 @@ describe.skipIf(kubectl.skip)(
   },
 );
 
-/** Non-test source files outside runtime/dapr and runtime/dev (the client and the local sidecar) matching `pattern`. */
+/** Non-test source files outside runtime/dapr and runtime/dev-sidecar (the client and the local sidecar) matching `pattern`. */
 function callersOf(pattern: RegExp): string[] {
   return ["runtime", "functions"].flatMap((dir) =>
     readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile() && e.name.endsWith(".ts") && !e.name.endsWith(".test.ts"))
       .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
-      .filter((file) => !file.startsWith("runtime/dapr/") && !file.startsWith("runtime/dev/"))
+      .filter((file) => !file.startsWith("runtime/dapr/") && !file.startsWith("runtime/dev-sidecar/"))
       .filter((file) => pattern.test(readFileSync(path.join(root, file), "utf8"))),
   );
 }

@@ -92,14 +92,15 @@ export function handlerContext(sql: Sql, event: CloudEvent): SubscriptionContext
 
 export interface ReminderState {
   state: string;
-  attempts: number;
+  /** Mail attempts (`send_attempts`); `attempts` counts announcements, see reclaim.ts. */
+  sendAttempts: number;
   last_error: string | null;
   sent_at: Date | null;
 }
 
 export async function reminderState(sql: Sql, reminderId: string): Promise<ReminderState | undefined> {
   const [row] = await sql<ReminderState[]>`
-    select state, attempts, last_error, sent_at from reminders where id = ${reminderId}`;
+    select state, send_attempts as "sendAttempts", last_error, sent_at from reminders where id = ${reminderId}`;
   return row;
 }
 

@@ -76,13 +76,16 @@ describe("deliverReminders", () => {
     ]);
     expect(mailedIds()).toEqual([a.reminderId, b.reminderId, twice.reminderId].sort());
     for (const sent of [a, b, twice]) {
-      expect(await reminderState(db.sql, sent.reminderId)).toMatchObject({ state: "sent", attempts: 1 });
+      expect(await reminderState(db.sql, sent.reminderId)).toMatchObject({ state: "sent", sendAttempts: 1 });
     }
     expect(await reminderState(db.sql, completed.reminderId)).toMatchObject({
       state: "cancelled",
-      attempts: 0,
+      sendAttempts: 0,
     });
-    expect(await reminderState(db.sql, seen.reminderId)).toMatchObject({ state: "published", attempts: 0 });
+    expect(await reminderState(db.sql, seen.reminderId)).toMatchObject({
+      state: "published",
+      sendAttempts: 0,
+    });
     const recorded = await Promise.all(requests.map((r) => inboxHas(db.sql, r.eventId)));
     expect(recorded).toEqual([true, true, false, true, true, false, true]);
   });
@@ -108,12 +111,12 @@ describe("deliverReminders", () => {
     expect(await reminderState(db.sql, ok.reminderId)).toMatchObject({ state: "sent", last_error: null });
     expect(await reminderState(db.sql, later.reminderId)).toMatchObject({
       state: "published",
-      attempts: 1,
+      sendAttempts: 1,
       last_error: "ECONNECTION: Connection closed",
     });
     expect(await reminderState(db.sql, refused.reminderId)).toMatchObject({
       state: "failed",
-      attempts: 1,
+      sendAttempts: 1,
       last_error: "550: no such user",
     });
     // The retried one is not in the inbox, so its redelivery is handled.

@@ -13,9 +13,12 @@
  *   are one mail: the batch also locks the requested reminders' twins (same task, same `remind_at`), so
  *   a twin mailed already, in this batch or before, makes this one `sent` with no mail of its own. The
  *   claim announces each reminder as before; the lock, again, keeps it to one mail.
- * At-least-once remains in one window: the process dies, or the commit fails, after the SMTP server
- * accepted a mail. Dapr redelivers, and the reminder is sent again with the same Message-ID
- * (`<reminder-<id>@taskbeat>`), which lets servers and clients downstream recognise the duplicate.
+ * When the transaction fails after the SMTP server accepted mail (the connection was cut, the commit
+ * failed), the outcomes are recorded again on a fresh connection, retried for a few seconds: a failed
+ * record would make Dapr redeliver, and mail the reminder twice. At-least-once remains in a narrower
+ * window: the process dies, or the database stays away for those seconds, after the server accepted a
+ * mail. Then the reminder is sent again with the same Message-ID (`<reminder-<id>@taskbeat>`), which
+ * lets servers and clients downstream recognise the duplicate.
  * Cost of the lock: one pooled connection per batch in flight, for at most the SMTP timeouts.
  */
 import type { Sql, TransactionSql } from "postgres";
@@ -72,7 +75,10 @@ export async function deliverReminder(
   return result as ReminderDelivery;
 }
 
-/** One outcome per request, in order. Rejects (nothing recorded) when the transaction fails. */
+/**
+ * One outcome per request, in order. Rejects when the transaction fails before any mail was accepted
+ * (nothing recorded), or when recording what was mailed still fails after the retries.
+ */
 export async function deliverReminders(
   sql: Sql,
   mailer: Mailer,
@@ -80,64 +86,136 @@ export async function deliverReminders(
 ): Promise<ReminderDelivery[]> {
   const ids = [...new Set(requests.map((r) => r.reminderId))];
   const eventIds = [...new Set(requests.map((r) => r.eventId))];
-  return sql.begin(async (tx): Promise<ReminderDelivery[]> => {
-    // Sent together: postgres.js pipelines them on the transaction's connection.
-    const [seen, rows] = await Promise.all([
-      tx<{ event_id: string }[]>`
-        select event_id from processed_events
-        where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
-      tx<Row[]>`
-        select r.id, r.state, r.task_id, r.remind_at, t.title, t.description, t.priority, t.due_at,
-          t.completed, u.email, u.display_name, u.time_zone
-        from reminders r
-        join tasks t on t.id = r.task_id and t.user_id = r.user_id
-        join users u on u.id = r.user_id
-        where r.id = any(${ids}::uuid[])
-          or (r.task_id, r.remind_at) in (select task_id, remind_at from reminders where id = any(${ids}::uuid[]))
-        order by r.id
-        for update of r`,
-    ]);
-    const processed = new Set(seen.map((s) => s.event_id));
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const taken = new Set<string>();
-    const changes: Change[] = [];
-    // The mail of each task and instant being sent in this batch, for its twins to wait on.
-    const mailing = new Map<string, Promise<ReminderDelivery>>();
-    const results = requests.map(async (request): Promise<ReminderDelivery> => {
-      const { reminderId, eventId } = request;
-      if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
-      const row = byId.get(reminderId);
-      // Deleting a task deletes its reminders (on delete cascade).
-      if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
-      if (taken.has(reminderId)) return { outcome: "skipped", reason: "reminder handled by another event" };
-      taken.add(reminderId);
-      if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
-      if (row.completed) {
-        changes.push({ reminderId, eventId, state: "cancelled", error: null });
-        return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
-      }
-      const instant = `${row.task_id}/${row.remind_at.getTime()}`;
-      const twinSent = rows.find(
-        (o) => o.id !== row.id && `${o.task_id}/${o.remind_at.getTime()}` === instant && o.state === "sent",
-      );
-      if (twinSent) return sentWithTwin(changes, request, twinSent.id);
-      const first = mailing.get(instant);
-      if (first === undefined) {
-        const sending = send(mailer, row, request, changes);
-        mailing.set(instant, sending);
-        return sending;
-      }
-      const outcome = await first;
-      if (outcome.outcome === "sent") return sentWithTwin(changes, request, outcome.messageId);
-      return send(mailer, row, request, changes);
-    });
-    const outcomes = await Promise.all(results);
+  const changes: Change[] = [];
+  let sending: Promise<ReminderDelivery[]> | undefined;
+  let mailed: () => void = () => {};
+  const mailsDone = new Promise<void>((resolve) => {
+    mailed = resolve;
+  });
+  const transaction = sql.begin(async (tx): Promise<ReminderDelivery[]> => {
+    sending = decideAndSend(tx, mailer, requests, ids, eventIds, changes);
+    const outcomes = await sending;
+    mailed();
     await record(tx, changes);
     return outcomes;
   });
+  // Handled below, also when the watchdog answered first.
+  transaction.catch(() => {});
+  let watchdog: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      transaction,
+      // Once the mails are out, the record and commit take milliseconds. A transaction still open
+      // seconds later has lost its connection without noticing (a cut socket can leave a query
+      // unanswered): record on a fresh one rather than wait for daprd to time out and redeliver.
+      mailsDone.then(
+        () =>
+          new Promise<never>((_, reject) => {
+            watchdog = setTimeout(
+              () => reject(new Error("the reminder transaction did not finish after its mail was sent")),
+              RECORD_WATCHDOG_MS,
+            );
+          }),
+      ),
+    ]);
+  } catch (error) {
+    // A cut connection fails the transaction at once, while the mails are still on their way: they
+    // finish regardless, and what the server accepted must be recorded.
+    const outcomes = await sending?.catch(() => undefined);
+    // Nothing mailed (the failure came first): Dapr redelivers and nothing is lost or doubled.
+    if (outcomes === undefined || !changes.some((c) => c.state === "sent")) throw error;
+    await recordOnFreshConnection(sql, changes, error);
+    return outcomes;
+  } finally {
+    clearTimeout(watchdog);
+  }
 }
 
-/** A twin's mail covered this reminder: `sent`, without a mail of its own. */
+/** How long the record and commit may take once the mails are out, before they are redone on a fresh connection. */
+const RECORD_WATCHDOG_MS = 5_000;
+
+/** Retries of the record after the transaction failed with mail already accepted: ~3 s in all. */
+const RECORD_RETRY_DELAYS_MS = [0, 50, 100, 200, 400, 800, 1_600];
+
+/**
+ * `record` in a transaction of its own, on whichever pooled connection is alive, retried while the
+ * database is away for a moment. The row locks went with the failed transaction, but the guard in
+ * `record` (only a `published` reminder changes) still applies each outcome at most once.
+ */
+async function recordOnFreshConnection(sql: Sql, changes: readonly Change[], cause: unknown): Promise<void> {
+  let last: unknown = cause;
+  for (const delay of RECORD_RETRY_DELAYS_MS) {
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      await sql.begin((tx) => record(tx, changes));
+      return;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+async function decideAndSend(
+  tx: TransactionSql,
+  mailer: Mailer,
+  requests: readonly ReminderRequest[],
+  ids: string[],
+  eventIds: string[],
+  changes: Change[],
+): Promise<ReminderDelivery[]> {
+  // Sent together: postgres.js pipelines them on the transaction's connection.
+  const [seen, rows] = await Promise.all([
+    tx<{ event_id: string }[]>`
+      select event_id from processed_events
+      where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
+    tx<Row[]>`
+      select r.id, r.state, r.task_id, r.remind_at, t.title, t.description, t.priority, t.due_at,
+        t.completed, u.email, u.display_name, u.time_zone
+      from reminders r
+      join tasks t on t.id = r.task_id and t.user_id = r.user_id
+      join users u on u.id = r.user_id
+      where r.id = any(${ids}::uuid[])
+        or (r.task_id, r.remind_at) in (select task_id, remind_at from reminders where id = any(${ids}::uuid[]))
+      order by r.id
+      for update of r`,
+  ]);
+  const processed = new Set(seen.map((s) => s.event_id));
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const taken = new Set<string>();
+  // The mail of each task and instant being sent in this batch, for its twins to wait on.
+  const mailing = new Map<string, Promise<ReminderDelivery>>();
+  const results = requests.map(async (request): Promise<ReminderDelivery> => {
+    const { reminderId, eventId } = request;
+    if (processed.has(eventId)) return { outcome: "skipped", reason: "event already processed" };
+    const row = byId.get(reminderId);
+    // Deleting a task deletes its reminders (on delete cascade).
+    if (!row) return { outcome: "skipped", reason: "reminder or task no longer exists" };
+    if (taken.has(reminderId)) return { outcome: "skipped", reason: "reminder handled by another event" };
+    taken.add(reminderId);
+    if (row.state !== "published") return { outcome: "skipped", reason: `reminder is ${row.state}` };
+    if (row.completed) {
+      changes.push({ reminderId, eventId, state: "cancelled", error: null });
+      return { outcome: "skipped", reason: "task is completed; reminder cancelled" };
+    }
+    const instant = `${row.task_id}/${row.remind_at.getTime()}`;
+    const twinSent = rows.find(
+      (o) => o.id !== row.id && `${o.task_id}/${o.remind_at.getTime()}` === instant && o.state === "sent",
+    );
+    if (twinSent) return sentWithTwin(changes, request, twinSent.id);
+    const first = mailing.get(instant);
+    if (first === undefined) {
+      const sending = send(mailer, row, request, changes);
+      mailing.set(instant, sending);
+      return sending;
+    }
+    const outcome = await first;
+    if (outcome.outcome === "sent") return sentWithTwin(changes, request, outcome.messageId);
+    return send(mailer, row, request, changes);
+  });
+  return Promise.all(results);
+}
+
 function sentWithTwin(changes: Change[], request: ReminderRequest, twin: string): ReminderDelivery {
   changes.push({ reminderId: request.reminderId, eventId: request.eventId, state: "sent", error: null });
   return { outcome: "skipped", reason: `mailed with a reminder of the same task at the same time (${twin})` };
@@ -178,10 +256,11 @@ async function send(
 }
 
 /**
- * The states and the inbox rows, in the caller's transaction. Every attempt to mail counts (`sent`,
- * `failed`, and a temporary failure, which keeps the reminder `published` for the redelivery); a
- * cancellation does not. Only a `published` reminder changes (the lock already ensures it; the guard
- * keeps it so without the lock). A retry records no inbox row, so the redelivery is handled.
+ * The states and the inbox rows, in the caller's transaction. Every attempt to mail counts in
+ * `send_attempts` (`sent`, `failed`, and a temporary failure, which keeps the reminder `published` for
+ * the redelivery); a cancellation does not; `attempts` counts announcements, not mail (see reclaim.ts).
+ * Only a `published` reminder changes (the lock already ensures it; the guard keeps it so without the
+ * lock). A retry records no inbox row, so the redelivery is handled.
  */
 async function record(tx: TransactionSql, changes: readonly Change[]): Promise<void> {
   if (changes.length === 0) return;
@@ -190,7 +269,7 @@ async function record(tx: TransactionSql, changes: readonly Change[]): Promise<v
     tx`
       update reminders r set state = c.state, updated_at = now(),
         sent_at = case when c.state = 'sent' then now() else r.sent_at end,
-        attempts = r.attempts + case when c.state = 'cancelled' then 0 else 1 end,
+        send_attempts = r.send_attempts + case when c.state = 'cancelled' then 0 else 1 end,
         last_error = c.error
       from unnest(${changes.map((c) => c.reminderId)}::uuid[], ${changes.map((c) => c.state)}::text[],
         ${changes.map((c) => c.error)}::text[]) as c (id, state, error)

@@ -38,6 +38,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: false,
     });
@@ -82,6 +83,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: false,
     });
@@ -139,6 +141,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 3,
       more: false,
     });
@@ -155,6 +158,7 @@ describe("claimDueReminders", () => {
       cancelled: 0,
       republished: 0,
       gaveUp: 0,
+      givenUp: [],
       batches: 1,
       more: true,
     });

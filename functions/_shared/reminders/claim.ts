@@ -104,6 +104,7 @@ export async function claimDueReminders(
     cancelled: 0,
     republished: 0,
     gaveUp: 0,
+    givenUp: [],
     batches: 0,
     more: false,
   };
@@ -121,6 +122,7 @@ export async function claimDueReminders(
     if (swept.republished > 0) ctx.onEventsCommitted?.();
     total.republished += swept.republished;
     total.gaveUp += swept.gaveUp;
+    total.givenUp.push(...swept.givenUp);
     total.cancelled += swept.cancelled;
     if (swept.republished + swept.gaveUp + swept.cancelled < batchSize) return total;
     if (spent()) return { ...total, more: true };

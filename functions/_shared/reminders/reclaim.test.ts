@@ -1,6 +1,7 @@
 /**
  * The sweep of stuck reminders inside claimDueReminders: a reminder `published` and untouched past the
- * threshold is announced again (one new event), not before; at the attempt cap it is given up (`failed`).
+ * threshold is announced again (one new event), not before, with a wait that doubles per announcement;
+ * past the retry horizon after its remind_at it is given up (`failed`), whatever its attempt counts.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -12,7 +13,6 @@ import {
 } from "../../../test/support/claim-fixtures.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { claimDueReminders } from "./claim.js";
-import { DEFAULT_MAX_ATTEMPTS } from "./reclaim.js";
 
 const db = useTestDb("reminders-reclaim");
 const ctx = () => ({ sql: db.sql });
@@ -68,16 +68,41 @@ describe("stuck published reminders", () => {
     expect(await claimDueReminders(ctx(), { staleAfterMs: 60_000 })).toMatchObject({ republished: 2 });
   });
 
-  it("are given up at the attempt cap: failed, with the reason, and no event", async () => {
-    const spent = await published(2, 30, DEFAULT_MAX_ATTEMPTS);
-    const last = await published(1, 30, DEFAULT_MAX_ATTEMPTS - 1);
+  it("wait twice as long after each announcement, up to an hour", async () => {
+    const second = await published(1, 15, 2); // announced twice: waits 20 minutes
+    const third = await published(1, 29, 3); // three times: 40 minutes
+    const many = await published(1, 61, 9); // many times: the wait stops growing at 60 minutes
+    expect(await claimDueReminders(ctx())).toMatchObject({ republished: 1 });
+    expect((await reminderEvents(db.sql)).map((e) => e.event.subject)).toEqual(many);
+    await db.sql`update reminders set updated_at = updated_at - interval '10 minutes' where id = any(${[...second, ...third]}::uuid[])`;
+    expect(await claimDueReminders(ctx())).toMatchObject({ republished: 1 });
+    expect((await reminderEvents(db.sql)).map((e) => e.event.subject)).toEqual([...many, ...second]);
+  });
 
-    expect(await claimDueReminders(ctx())).toMatchObject({ republished: 1, gaveUp: 2 });
+  it("are not given up for their attempt counts, only past the retry horizon: failed, with the reason, no event", async () => {
+    const busy = await published(1, 61, 40); // far more announcements and mail attempts than the old cap of 10
+    await db.sql`update reminders set send_attempts = 200, last_error = '421: try again later' where id = ${busy[0] ?? ""}`;
+    const expired = await published(2, 61, 3);
+    await db.sql`
+      update reminders set remind_at = now() - interval '24 hours 1 minute', send_attempts = 12,
+        last_error = '421: try again later'
+      where id = any(${expired}::uuid[])`;
 
-    expect((await reminderStates(db.sql, spent)).map((r) => r.state)).toEqual(["failed", "failed"]);
-    expect(await lastErrors(spent)).toEqual(Array(2).fill(`gave up after ${DEFAULT_MAX_ATTEMPTS} attempts`));
-    expect((await reminderEvents(db.sql)).map((e) => e.event.subject)).toEqual(last);
-    expect((await reminderStates(db.sql, last))[0]).toMatchObject({ attempts: DEFAULT_MAX_ATTEMPTS });
+    const result = await claimDueReminders(ctx());
+    expect(result).toMatchObject({ republished: 1, gaveUp: 2 });
+    expect(result.givenUp.map((r) => r.id).sort()).toEqual([...expired].sort());
+    expect(result.givenUp[0]).toMatchObject({ sendAttempts: 12 });
+
+    expect((await reminderStates(db.sql, expired)).map((r) => r.state)).toEqual(["failed", "failed"]);
+    expect(await lastErrors(expired)).toEqual(
+      Array(2).fill("gave up 24 h after remind_at, after 12 mail attempts: 421: try again later"),
+    );
+    expect((await reminderEvents(db.sql)).map((e) => e.event.subject)).toEqual(busy);
+    expect((await reminderStates(db.sql, busy))[0]).toMatchObject({ state: "published", attempts: 41 });
+    // A shorter horizon (REMINDER_RETRY_HORIZON_MS) gives up sooner (once its new event has left the outbox).
+    await db.sql`delete from outbox`;
+    await db.sql`update reminders set updated_at = now() - interval '2 hours' where id = ${busy[0] ?? ""}`;
+    expect(await claimDueReminders(ctx(), { horizonMs: 30 * 60_000 })).toMatchObject({ gaveUp: 1 });
   });
 
   it("whose task was completed meanwhile are cancelled, without an event", async () => {

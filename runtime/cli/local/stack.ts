@@ -50,6 +50,8 @@ export async function startLocalStack(options: StackOptions): Promise<LocalStack
     appId: "taskbeat",
     appUrl: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${options.config.PORT}`,
     secretStores: { local: options.home ? await declaredSecrets(options.home) : {} },
+    // Accepted events survive a crash of this process (issue 15 §2; runtime/dev-sidecar/journal.ts).
+    journalPath: join(options.config.TASKBEAT_HOME, "broker", "journal.ndjson"),
     log: log.child({ component: "sidecar" }),
     ...(LOOPBACK.includes(sidecarHost) ? { allowedHosts: LOOPBACK } : {}),
     ...(daprApiToken ? { apiToken: daprApiToken } : {}),
