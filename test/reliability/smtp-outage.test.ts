@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSmtpMailer, type Mailer, setMailer } from "../../functions/_shared/mail/mailer.js";
 import { claimDueReminders } from "../../functions/_shared/reminders/claim.js";
-import { seedReminders, seedTasks, seedUser } from "../support/claim-fixtures.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
@@ -16,6 +15,7 @@ import { drainOutbox } from "../../runtime/outbox/relay-runner.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../support/behind-sidecar.js";
+import { seedReminders, seedTasks, seedUser } from "../support/claim-fixtures.js";
 import { useTestDb } from "../support/db.js";
 import { startTestSmtp, type TestSmtp } from "../support/smtp.js";
 

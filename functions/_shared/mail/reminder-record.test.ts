@@ -9,8 +9,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { useTestDb } from "../../../test/support/db.js";
-import { startTestSmtp, type TestSmtp } from "../../../test/support/smtp.js";
 import { inboxHas, reminderState, seedReminder } from "../../../test/support/email-fixtures.js";
+import { startTestSmtp, type TestSmtp } from "../../../test/support/smtp.js";
 import { createSmtpMailer, type Mailer } from "./mailer.js";
 import { deliverReminders } from "./reminder-delivery.js";
 
