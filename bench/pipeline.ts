@@ -270,7 +270,7 @@ export async function benchPipeline(
       observed.push({ ids: early.ids, run });
       log(`pipeline run 1 (due at start-up): ${describeRun(run)}`);
     }
-    const ticks = new JobTicks(app.daprUrl, jobPeriodMs());
+    const ticks = new JobTicks(app.daprUrl, jobPeriodMs(), app.daprToken);
     // Two quiet runs the first time: the one at start-up may have been slow to end.
     let quietRuns = 2;
     if (plan.warmupReminders > 0) {

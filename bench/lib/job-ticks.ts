@@ -35,6 +35,7 @@ export class JobTicks {
   constructor(
     private readonly daprUrl: string,
     readonly periodMs: number,
+    private readonly daprToken?: string,
   ) {}
 
   /** Reads run records until `quietRuns` distinct runs that claimed nothing were seen. */
@@ -44,7 +45,9 @@ export class JobTicks {
     while (seen.size < quietRuns) {
       if (Date.now() > deadline)
         throw new Error(`fewer than ${quietRuns} quiet ${JOB} runs in ${timeoutMs} ms`);
-      const res = await fetch(`${this.daprUrl}/v1.0/state/statestore/${JOB}.last-run`);
+      const res = await fetch(`${this.daprUrl}/v1.0/state/statestore/${JOB}.last-run`, {
+        headers: this.daprToken ? { "dapr-api-token": this.daprToken } : {},
+      });
       const run = res.status === 200 ? ((await res.json()) as LastRun) : undefined;
       if (run && run.claimed === 0 && run.cancelled === 0 && !seen.has(run.at)) {
         seen.add(run.at);

@@ -4,7 +4,9 @@
  * lines, LOG_LEVEL info as shipped) goes to a file, so the benchmark can read what the app said without
  * the app waiting on a pipe.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { freePort, ROOT, stopChild, untilPrinted } from "./proc.js";
 
@@ -12,6 +14,8 @@ export interface TaskbeatStart {
   process: ChildProcess;
   /** The local sidecar's HTTP API. */
   daprUrl: string;
+  /** Its `dapr-api-token`. */
+  daprToken: string;
   /** Parsed JSON log lines written so far. */
   readLog(): Array<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -24,6 +28,8 @@ export async function startTaskbeat(options: {
   home: string;
 }): Promise<TaskbeatStart> {
   const [port, daprPort] = [await freePort(), await freePort()];
+  // The local sidecar requires a token (start makes one when unset); the bench reads its state store too.
+  const daprToken = randomBytes(16).toString("hex");
   const logFd = openSync(options.logFile, "w");
   // TASKBEAT_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app (written when it stops).
   const nodeArgs = (process.env.TASKBEAT_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -38,6 +44,7 @@ export async function startTaskbeat(options: {
       SMTP_URL: options.smtpUrl,
       MAIL_FROM: "taskbeat <reminders@bench.test>",
       TASKBEAT_HOME: options.home,
+      DAPR_API_TOKEN: daprToken,
       LOG_LEVEL: "info",
     },
   });
@@ -56,6 +63,7 @@ export async function startTaskbeat(options: {
   return {
     process: child,
     daprUrl: `http://127.0.0.1:${daprPort}`,
+    daprToken,
     readLog,
     stop: () => stopChild(child),
   };
