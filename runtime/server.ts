@@ -14,6 +14,7 @@ import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import { databaseGauges } from "./db-gauges.js";
 import type { SetupContext } from "./define.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
@@ -104,6 +105,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     : undefined;
   const onEventsCommitted = () => relay?.kick();
   const metrics = new RuntimeMetrics();
+  if (config.DATABASE_URL)
+    metrics.addCollector(databaseGauges(sql, { log: log.child({ component: "metrics" }) }));
   const lifecycle = new Lifecycle();
   const readiness: ReadinessCheck[] = [
     { name: "sidecar", check: (signal) => dapr.ping(signal) },

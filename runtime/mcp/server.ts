@@ -64,6 +64,7 @@ export function createMcpServer(
   tools: readonly RegisteredTool[],
   setup: McpSetup,
   ctx: LoggingContext,
+  onToolCall?: OnToolCall,
 ): Server {
   const catalog = compileTools(tools);
   const server = new Server(
@@ -80,11 +81,18 @@ export function createMcpServer(
     const tool = catalog.get(request.params.name);
     // An unknown tool is a protocol error (-32602), as the MCP spec asks, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    return callTool(tool, request.params.arguments ?? {}, ctx);
+    if (!onToolCall) return callTool(tool, request.params.arguments ?? {}, ctx);
+    const startedAt = performance.now();
+    const result = await callTool(tool, request.params.arguments ?? {}, ctx);
+    onToolCall(tool.unit.name, toolErrorOf(result)?.code ?? "ok", (performance.now() - startedAt) / 1000);
+    return result;
   });
   setup.extend?.(server, () => ctx);
   return server;
 }
+
+/** Told of every answered tool call (metrics): its outcome is "ok" or the error result's code. */
+export type OnToolCall = (tool: string, outcome: string, seconds: number) => void;
 
 /** The package version clients see in `initialize`. */
 const SERVER_VERSION = "0.1.0";

@@ -80,6 +80,7 @@ export function createApp(options: AppOptions): Hono {
         tools,
         setup,
         lifecycle,
+        onToolCall: (tool, outcome, seconds) => metrics.recordToolCall(tool, outcome, seconds),
         ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
         ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
       });
@@ -147,8 +148,7 @@ export function createApp(options: AppOptions): Hono {
         { ...base, log: jobLog },
         c.req.header("traceparent"),
       );
-      metrics.jobRuns.inc({ job: name, outcome: result.status === 200 ? "success" : "failure" });
-      metrics.jobSeconds.observe({ job: name }, (performance.now() - startedAt) / 1000);
+      metrics.recordJob(name, result.status === 200, (performance.now() - startedAt) / 1000);
       return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
     });
   };

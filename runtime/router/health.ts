@@ -43,5 +43,7 @@ export function mountHealth(
     );
   });
 
-  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  );
 }

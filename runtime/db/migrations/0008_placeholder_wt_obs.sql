@@ -1,0 +1,3 @@
+-- Placeholder in branch wt-obs for another branch's migration 0008 (the loader wants contiguous numbers):
+-- delete this file at merge.
+select 1;
