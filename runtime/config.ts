@@ -74,6 +74,30 @@ const EnvSchema = v.object({
   LOG_LEVEL: v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
   /** How long SIGTERM waits for in-flight deliveries before closing; keep below the pod's grace period. */
   SHUTDOWN_GRACE_MS: milliseconds(10_000),
+  /**
+   * After SIGTERM, how long the listener stays open (answering, while /readyz says 503) before it closes:
+   * the time Kubernetes needs to take the pod out of its Services. Unset: 5 s under `serve`, 0 under `start`.
+   */
+  SHUTDOWN_DELAY_MS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform(Number),
+      v.integer("must be a whole number of milliseconds"),
+      v.minValue(0, "must be ≥ 0"),
+    ),
+  ),
+  /**
+   * Whether `serve`/`start` apply pending migrations before listening (default true). Set false where a
+   * pre-deploy Job runs `taskbeat migrate`: the app then waits for the schema version it needs instead.
+   */
+  MIGRATE_ON_START: v.pipe(
+    v.optional(v.picklist(["true", "false", "1", "0"], "must be true or false"), "true"),
+    v.transform((value) => value === "true" || value === "1"),
+  ),
+  /** With MIGRATE_ON_START=false: how long start-up waits for the schema version before it gives up. */
+  MIGRATE_WAIT_MS: milliseconds(600_000),
+  /** How long one migration statement waits for a table lock before the attempt is retried later. */
+  MIGRATE_LOCK_TIMEOUT_MS: milliseconds(2_000),
   /** Timeout of each call to the sidecar. */
   DAPR_TIMEOUT_MS: milliseconds(5_000),
   /** How long start-up waits for the sidecar's outbound health. */
