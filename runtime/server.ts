@@ -153,7 +153,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
 
   const shutdownDelayMs = config.SHUTDOWN_DELAY_MS ?? options.defaultShutdownDelayMs ?? 0;
   let closing: Promise<void> | undefined;
-  let started = false;
+  let serving = false;
   const close = () => {
     closing ??= (async () => {
       // Phase 1: /readyz turns 503 at once, and requests keep being served in full while Kubernetes
@@ -165,7 +165,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
         graceMs: config.SHUTDOWN_GRACE_MS,
       });
       // Not when start-up failed: nothing was routed here yet.
-      if (started && shutdownDelayMs > 0) await delay(shutdownDelayMs);
+      if (serving && shutdownDelayMs > 0) await delay(shutdownDelayMs);
       // Phase 2: no new connections; in-flight work finishes within the grace period.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -196,7 +196,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     }
     // Rows committed while no process was publishing (a crash, an outage) go out now.
     relay?.kick();
-    started = true;
+    serving = true;
   } catch (error) {
     await close();
     throw error;
