@@ -84,7 +84,8 @@ export async function publishBulk(
       ...(metadata === undefined ? {} : { metadata }),
     };
   });
-  const path = `/v1.0-alpha1/publish/bulk/${segment(pubsub)}/${segment(topic)}${metadataQuery(shared)}`;
+  // The stable path (daprd serves it beside `/v1.0-alpha1/publish/bulk`, §1.2).
+  const path = `/v1.0/publish/bulk/${segment(pubsub)}/${segment(topic)}${metadataQuery(shared)}`;
   const response = await http.send(OPERATION, "POST", path, {
     body: JSON.stringify(entries),
     headers: withTrace(http.headers(JSON_CONTENT_TYPE), sharedTraceparent(events)),
