@@ -80,8 +80,8 @@ describe("/metrics", () => {
   });
 
   it("reads the outbox, reminders and dead letters from the database at scrape time", async () => {
-    await db.sql`insert into dead_letters (source, event_id, topic, event)
-      values ('task-reminders-dlq', 'e-1', 'task-reminders', '{}'::jsonb)`;
+    await db.sql`insert into dead_letters (source, event_id, topic, pubsub, event)
+      values ('task-reminders-dlq', 'e-1', 'task-reminders', 'pubsub', '{}'::jsonb)`;
     const text = await scrape();
     // The two add_task calls above each committed a task.created event, and no relay runs here.
     const [outbox] = await db.sql<[{ n: number }]>`select count(*)::int as n from outbox`;
