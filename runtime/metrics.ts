@@ -5,13 +5,16 @@
  * escape, join) on every delivery was ~9 % of a no-op delivery's CPU, and a delivery then costs two
  * increments. The process and Node.js runtime series (memory, CPU, event-loop lag, GC, handles) come from
  * prom-client's collectDefaultMetrics, the well-kept implementation of those; its text is appended at
- * scrape time, so prom-client never runs on the delivery path (BENCHMARKS.md measures that path).
+ * scrape time, so prom-client never runs on the delivery path (BENCHMARKS.md measures that path). It is
+ * loaded at the first scrape, not at start: its import costs more start-up time and memory than the rest of
+ * the metrics (a pod that is never scraped does not pay), and the GC and event-loop series it keeps begin
+ * then, which the first scrape cannot tell from having begun at start.
  *
  * No label is called `job` or `instance`: Prometheus sets those on every target, and a clash renames
  * ours to `exported_job`, so documented queries would find nothing.
  */
 import { createRequire } from "node:module";
-import { collectDefaultMetrics, Registry as PromRegistry } from "prom-client";
+import type { Registry as PromRegistry } from "prom-client";
 
 type Labels = Record<string, string>;
 
@@ -252,17 +255,27 @@ export class RuntimeMetrics {
     "taskbeat_metrics_database_up",
     "1 when the scrape read the database gauges in time, 0 when it could not (they are then absent).",
   );
-  private readonly process = new PromRegistry();
+  private process: Promise<PromRegistry | undefined> | undefined;
+  private readonly processMetrics: boolean;
   private readonly collectors: Collector[] = [];
 
   constructor(options: { processMetrics?: boolean } = {}) {
     this.buildInfo.set({ version: packageVersion() }, 1);
-    if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.process });
-      // Gauges named like counters, which `promtool check metrics` rejects; the same counts are there by
-      // type as nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
-      for (const name of MISNAMED_DEFAULTS) this.process.removeSingleMetric(name);
-    }
+    this.processMetrics = options.processMetrics ?? true;
+  }
+
+  private processRegistry(): Promise<PromRegistry | undefined> {
+    this.process ??= this.processMetrics
+      ? import("prom-client").then(({ collectDefaultMetrics, Registry }) => {
+          const registry = new Registry();
+          collectDefaultMetrics({ register: registry });
+          // Gauges named like counters, which `promtool check metrics` rejects; the same counts are there
+          // by type as nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+          for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+          return registry;
+        })
+      : Promise.resolve(undefined);
+    return this.process;
   }
 
   /** Runs at every scrape, before rendering (e.g. the database gauges, runtime/db-gauges.ts). */
@@ -320,6 +333,7 @@ export class RuntimeMetrics {
     ]
       .map((m) => m.render())
       .join("\n");
-    return `${own}\n${await this.process.metrics()}`;
+    const process = await this.processRegistry();
+    return process ? `${own}\n${await process.metrics()}` : `${own}\n`;
   }
 }
