@@ -168,6 +168,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
       if (serving && shutdownDelayMs > 0) await delay(shutdownDelayMs);
       // Phase 2: no new connections; in-flight work finishes within the grace period.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      log.info("listener closed", { inFlight: lifecycle.inFlight });
       server.closeIdleConnections();
       const finished = await lifecycle.drain(config.SHUTDOWN_GRACE_MS);
       if (finished) {

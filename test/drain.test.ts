@@ -2,7 +2,11 @@
  * A rolling update as the pod sees it: `taskbeat serve --group backend` behind the local sidecar, under
  * steady MCP load from several clients, gets SIGTERM. /readyz must turn 503 at once, requests must keep
  * being answered until the listener closes SHUTDOWN_DELAY_MS later, and not one request sent before the
- * listener closed may fail. Real process, real signal, real HTTP, real PostgreSQL.
+ * listener closed may fail. Real process, real signal, real HTTP, real PostgreSQL. The close is the
+ * moment the app logs "listener closed" (wall-clock times on both sides). A request whose connection is
+ * still in the kernel's accept queue at that moment is reset, or answered 503 once accepted: the race the
+ * delay exists for (Kubernetes routes nothing there by then, unlike these clients, which keep going), so
+ * the last RACE_MS before the close are allowed at most one such failure per client.
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, inject, it } from "vitest";
@@ -32,6 +36,8 @@ interface Outcome {
 }
 
 const DELAY_MS = 1_500;
+const RACE_MS = 50;
+const CLIENTS = 4;
 
 describe("SIGTERM under steady MCP load", () => {
   it.skipIf(embedded)(
@@ -69,7 +75,7 @@ describe("SIGTERM under steady MCP load", () => {
       let id = 0;
       const client = async () => {
         while (!stop) {
-          const sentAt = performance.now();
+          const sentAt = Date.now();
           try {
             const response = await fetch(`${url}/mcp`, {
               method: "POST",
@@ -88,26 +94,26 @@ describe("SIGTERM under steady MCP load", () => {
             const body = (await response.json()) as { result?: { isError?: boolean } };
             outcomes.push({
               sentAt,
-              doneAt: performance.now(),
+              doneAt: Date.now(),
               status: body.result && !body.result.isError ? response.status : -response.status,
             });
           } catch (error) {
             const cause = (error as { cause?: { code?: string } }).cause;
-            outcomes.push({ sentAt, doneAt: performance.now(), error: cause?.code ?? String(error) });
+            outcomes.push({ sentAt, doneAt: Date.now(), error: cause?.code ?? String(error) });
             // Refused: the listener is closed; this client is done.
             if (cause?.code === "ECONNREFUSED") return;
           }
         }
       };
-      const clients = Array.from({ length: 4 }, client);
+      const clients = Array.from({ length: CLIENTS }, client);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
 
-      const sigtermAt = performance.now();
+      const sigtermAt = Date.now();
       app.child.kill("SIGTERM");
       let notReadyAt: number | undefined;
-      while (notReadyAt === undefined && performance.now() - sigtermAt < 1_000) {
+      while (notReadyAt === undefined && Date.now() - sigtermAt < 1_000) {
         const ready = await fetch(`${url}/readyz`).catch(() => undefined);
-        if (ready?.status === 503) notReadyAt = performance.now();
+        if (ready?.status === 503) notReadyAt = Date.now();
       }
       const exit = await app.exited;
       stop = true;
@@ -116,12 +122,15 @@ describe("SIGTERM under steady MCP load", () => {
       expect(exit).toEqual({ code: 0, signal: null });
       expect(notReadyAt).toBeDefined();
       expect((notReadyAt as number) - sigtermAt).toBeLessThan(500);
-      // The first refused connection marks the listener's close.
-      const refused = outcomes.filter((o) => o.error === "ECONNREFUSED");
-      expect(refused.length).toBeGreaterThan(0);
-      const closedAt = Math.min(...refused.map((o) => o.sentAt));
+      const closedLine = app.lines.find((line) => line.includes('"msg":"listener closed"'));
+      expect(closedLine).toBeDefined();
+      const closedAt = Date.parse((JSON.parse(closedLine as string) as { time: string }).time);
       expect(closedAt - sigtermAt).toBeGreaterThanOrEqual(DELAY_MS - 100);
-      const beforeClose = outcomes.filter((o) => o.sentAt < closedAt);
+      // After the close, connections are refused (every client stopped on one).
+      expect(outcomes.filter((o) => o.error === "ECONNREFUSED").length).toBeGreaterThan(0);
+      const beforeClose = outcomes.filter((o) => o.sentAt < closedAt - RACE_MS);
+      const racing = outcomes.filter((o) => o.sentAt >= closedAt - RACE_MS && o.sentAt < closedAt);
+      expect(racing.filter((o) => o.status !== 200).length).toBeLessThanOrEqual(CLIENTS);
       // Requests were served in full during the delay, after SIGTERM…
       expect(
         beforeClose.filter((o) => o.sentAt > sigtermAt + 200 && o.status === 200).length,
