@@ -108,6 +108,35 @@ const EnvSchema = v.object({
     milliseconds(10_000),
     "how long SIGTERM waits for in-flight deliveries; keep it below the pod's grace period",
   ),
+  SHUTDOWN_DELAY_MS: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.transform(Number),
+        v.integer("must be a whole number of milliseconds"),
+        v.minValue(0, "must be ≥ 0"),
+      ),
+    ),
+    "after SIGTERM, how long the listener stays open (answering, while `/readyz` says 503) before it closes: " +
+      "the time Kubernetes needs to take the pod out of its Services",
+    "`5000` (`serve`), `0` (`start`)",
+  ),
+  MIGRATE_ON_START: setting(
+    v.pipe(
+      v.optional(v.picklist(["true", "false", "1", "0"], "must be true or false"), "true"),
+      v.transform((value) => value === "true" || value === "1"),
+    ),
+    "whether `serve`/`start` apply pending migrations before listening; set false where a pre-deploy Job runs " +
+      "`taskbeat migrate`: the app then waits for the schema version it needs",
+  ),
+  MIGRATE_WAIT_MS: setting(
+    milliseconds(600_000),
+    "with `MIGRATE_ON_START=false`: how long start-up waits for the schema version before it gives up",
+  ),
+  MIGRATE_LOCK_TIMEOUT_MS: setting(
+    milliseconds(2_000),
+    "how long one migration statement waits for a table lock before the attempt is retried later",
+  ),
   DAPR_TIMEOUT_MS: setting(milliseconds(5_000), "timeout of each call to the sidecar"),
   DAPR_WAIT_MS: setting(milliseconds(60_000), "how long start-up waits for the sidecar's outbound health"),
   JOBS_DIR: setting(

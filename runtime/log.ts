@@ -1,7 +1,13 @@
 /**
- * Structured logging: one JSON object per line on stderr, so stdout stays free for CLI output
- * (`taskbeat users create … | tail -n1` must see only the token).
+ * Structured logging: one JSON object per line. `taskbeat serve` writes to stdout, where Kubernetes and
+ * its log collectors expect it; everything else (the CLI's commands, `taskbeat start`, and `taskbeat mcp`,
+ * whose stdout is the MCP protocol) writes to stderr, so stdout stays free for output
+ * (`taskbeat users create … | tail -n1` must see only the token). A line written while a request is
+ * handled carries its `trace_id` and `span_id` (runtime/trace.ts). Errors are fields of that one line,
+ * never a plain-text stack trace of their own.
  */
+import { currentSpan } from "./trace.js";
+
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -17,17 +23,28 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export interface LoggerOptions {
   level?: LogLevel;
+  /** Where lines go; defaults to `stream`. */
   write?: (line: string) => void;
+  /** Defaults to stderr; `taskbeat serve` uses stdout. */
+  stream?: "stdout" | "stderr";
   base?: LogFields;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = rank[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const out = options.stream === "stdout" ? process.stdout : process.stderr;
+  const write = options.write ?? ((line: string) => out.write(`${line}\n`));
   const base = options.base ?? {};
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (rank[level] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer));
+    const span = currentSpan();
+    const trace = span ? { trace_id: span.traceId, span_id: span.spanId } : undefined;
+    write(
+      JSON.stringify(
+        { time: new Date().toISOString(), level, msg, ...trace, ...base, ...fields },
+        errorReplacer,
+      ),
+    );
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),

@@ -63,10 +63,10 @@ describe("Histogram", () => {
 });
 
 describe("RuntimeMetrics.deliveryRoute", () => {
-  it("shows every outcome of a route at 0 before its first delivery", () => {
+  it("shows every outcome of a route at 0 before its first delivery", async () => {
     const metrics = new RuntimeMetrics();
     metrics.deliveryRoute("/events/email/reminder-due");
-    const text = metrics.render();
+    const text = await metrics.render();
     for (const outcome of ["success", "drop", "retry"]) {
       expect(text).toContain(
         `taskbeat_deliveries_total{outcome="${outcome}",route="/events/email/reminder-due"} 0`,
@@ -75,7 +75,7 @@ describe("RuntimeMetrics.deliveryRoute", () => {
     expect(text).toContain('taskbeat_delivery_duration_seconds_count{route="/events/email/reminder-due"} 0');
   });
 
-  it("records the outcome and the duration of each delivery", () => {
+  it("records the outcome and the duration of each delivery", async () => {
     const metrics = new RuntimeMetrics();
     const route = metrics.deliveryRoute("/events/a/b");
     route.record("success", 0.0004);
@@ -84,7 +84,7 @@ describe("RuntimeMetrics.deliveryRoute", () => {
     expect(metrics.deliveries.get({ route: "/events/a/b", outcome: "success" })).toBe(2);
     expect(metrics.deliveries.get({ route: "/events/a/b", outcome: "retry" })).toBe(1);
     expect(metrics.deliveries.get({ route: "/events/a/b", outcome: "drop" })).toBe(0);
-    const text = metrics.render();
+    const text = await metrics.render();
     expect(text).toContain('taskbeat_delivery_duration_seconds_bucket{route="/events/a/b",le="0.001"} 1');
     expect(text).toContain('taskbeat_delivery_duration_seconds_bucket{route="/events/a/b",le="0.0025"} 2');
     expect(text).toContain('taskbeat_delivery_duration_seconds_bucket{route="/events/a/b",le="2.5"} 2');

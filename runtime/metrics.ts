@@ -1,10 +1,21 @@
 /**
- * A small Prometheus text-format registry: counters and histograms with labels. Hand-written
- * because the router needs four series, and prom-client would add its weight to every cold start.
+ * The app's Prometheus metrics. The series the router records per delivery, job and tool call live in a
+ * small hand-written registry (counters, histograms, gauges): hot paths resolve a series once
+ * (`counter.series(labels)`, `histogram.series(labels)`) and keep it, since building the label key (sort,
+ * escape, join) on every delivery was ~9 % of a no-op delivery's CPU, and a delivery then costs two
+ * increments. The process and Node.js runtime series (memory, CPU, event-loop lag, GC, handles) come from
+ * prom-client's collectDefaultMetrics, the well-kept implementation of those; its text is appended at
+ * scrape time, so prom-client never runs on the delivery path (BENCHMARKS.md measures that path). It is
+ * loaded at the first scrape, not at start: its import costs more start-up time and memory than the rest of
+ * the metrics (a pod that is never scraped does not pay), and the GC and event-loop series it keeps begin
+ * then, which the first scrape cannot tell from having begun at start.
  *
- * Hot paths resolve a series once (`counter.series(labels)`, `histogram.series(labels)`) and keep it:
- * building the label key (sort, escape, join) on every delivery was ~9 % of a no-op delivery's CPU.
+ * No label is called `job` or `instance`: Prometheus sets those on every target, and a clash renames
+ * ours to `exported_job`, so documented queries would find nothing.
  */
+import { createRequire } from "node:module";
+import type { Registry as PromRegistry } from "prom-client";
+
 type Labels = Record<string, string>;
 
 const escapeLabel = (value: string) =>
@@ -128,8 +139,56 @@ export class Histogram implements Metric {
   }
 }
 
-// Deliveries are mostly sub-millisecond no-ops or short transactions; jobs can take seconds.
-const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** A gauge whose values are set (at scrape time, by a collector); a series not set is not rendered. */
+export class Gauge implements Metric {
+  private readonly all = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+
+  set(labels: Labels, value: number): void {
+    this.all.set(labelKey(labels), value);
+  }
+
+  /** Forgets every series (a collector that failed must not leave stale values behind). */
+  reset(): void {
+    this.all.clear();
+  }
+
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
+    for (const [labels, value] of this.all) lines.push(`${this.name}${labels ? `{${labels}}` : ""} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+/**
+ * Deliveries are mostly sub-millisecond no-ops or short transactions; jobs can take seconds. The top
+ * bounds reach daprd's 60 s delivery timeout (contract §3), so a handler running into it shows as such.
+ */
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+const MISNAMED_DEFAULTS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
+/** Samples read at scrape time (from the database); throws or rejects when they cannot be read. */
+export type Collector = (metrics: RuntimeMetrics) => Promise<void>;
+
+/** package.json's version: one level up from the sources, two from dist/runtime/. */
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  for (const path of ["../package.json", "../../package.json"]) {
+    try {
+      const { name, version } = require(path) as { name?: string; version?: string };
+      if (name === "taskbeat" && version) return version;
+    } catch {}
+  }
+  return "unknown";
+}
 
 export type DeliveryOutcome = "success" | "drop" | "retry";
 export type JobOutcome = "success" | "failure";
@@ -150,12 +209,79 @@ export class RuntimeMetrics {
     "Time to handle one pub/sub message, by route.",
     latencyBuckets,
   );
-  readonly jobRuns = new Counter("taskbeat_job_runs_total", "Job callbacks run, by job and outcome.");
+  readonly jobRuns = new Counter(
+    "taskbeat_job_runs_total",
+    "Job callbacks run, by job_name and outcome (success, failure).",
+  );
   readonly jobSeconds = new Histogram(
     "taskbeat_job_duration_seconds",
-    "Time to run one job callback, by job.",
+    "Time to run one job callback, by job_name.",
     latencyBuckets,
   );
+  readonly toolCalls = new Counter(
+    "taskbeat_mcp_tool_calls_total",
+    "MCP tool calls, by tool and outcome (ok, or the error code in lower case, e.g. validation_error).",
+  );
+  readonly toolSeconds = new Histogram(
+    "taskbeat_mcp_tool_duration_seconds",
+    "Time to answer one MCP tool call, by tool.",
+    latencyBuckets,
+  );
+  readonly buildInfo = new Gauge(
+    "taskbeat_build_info",
+    "Always 1; the running taskbeat version is its label.",
+  );
+  readonly outboxPending = new Gauge(
+    "taskbeat_outbox_pending_rows",
+    "Outbox rows not yet published (read at scrape time; the same in every replica).",
+  );
+  readonly outboxOldestAge = new Gauge(
+    "taskbeat_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row, 0 when the outbox is empty.",
+  );
+  readonly outboxDead = new Gauge(
+    "taskbeat_outbox_dead_rows",
+    "Outbox rows the relay gave up on (outbox_dead); `taskbeat dead-letters` handles them.",
+  );
+  readonly reminders = new Gauge(
+    "taskbeat_reminders",
+    "Reminders by state, for the states that need attention (pending, published, failed).",
+  );
+  readonly deadLetters = new Gauge(
+    "taskbeat_dead_letters",
+    "Dead-lettered messages kept for an operator, by source (the DLQ topic, or outbox).",
+  );
+  readonly databaseUp = new Gauge(
+    "taskbeat_metrics_database_up",
+    "1 when the scrape read the database gauges in time, 0 when it could not (they are then absent).",
+  );
+  private process: Promise<PromRegistry | undefined> | undefined;
+  private readonly processMetrics: boolean;
+  private readonly collectors: Collector[] = [];
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    this.buildInfo.set({ version: packageVersion() }, 1);
+    this.processMetrics = options.processMetrics ?? true;
+  }
+
+  private processRegistry(): Promise<PromRegistry | undefined> {
+    this.process ??= this.processMetrics
+      ? import("prom-client").then(({ collectDefaultMetrics, Registry }) => {
+          const registry = new Registry();
+          collectDefaultMetrics({ register: registry });
+          // Gauges named like counters, which `promtool check metrics` rejects; the same counts are there
+          // by type as nodejs_active_handles, nodejs_active_requests and nodejs_active_resources.
+          for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
+          return registry;
+        })
+      : Promise.resolve(undefined);
+    return this.process;
+  }
+
+  /** Runs at every scrape, before rendering (e.g. the database gauges, runtime/db-gauges.ts). */
+  addCollector(collector: Collector): void {
+    this.collectors.push(collector);
+  }
 
   /**
    * Every outcome of the route starts at 0, so a scraper sees `retry` exist before its first increment
@@ -176,7 +302,38 @@ export class RuntimeMetrics {
     };
   }
 
-  render(): string {
-    return `${[this.deliveries, this.deliverySeconds, this.jobRuns, this.jobSeconds].map((m) => m.render()).join("\n")}\n`;
+  /** One job run's outcome and duration. */
+  recordJob(name: string, ok: boolean, seconds: number): void {
+    this.jobRuns.inc({ job_name: name, outcome: ok ? "success" : "failure" });
+    this.jobSeconds.observe({ job_name: name }, seconds);
+  }
+
+  /** One MCP tool call: `outcome` is "ok" or the tool error's code. */
+  recordToolCall(tool: string, outcome: string, seconds: number): void {
+    this.toolCalls.inc({ tool, outcome: outcome.toLowerCase() });
+    this.toolSeconds.observe({ tool }, seconds);
+  }
+
+  async render(): Promise<string> {
+    await Promise.all(this.collectors.map((collect) => collect(this)));
+    const own = [
+      this.deliveries,
+      this.deliverySeconds,
+      this.jobRuns,
+      this.jobSeconds,
+      this.toolCalls,
+      this.toolSeconds,
+      this.buildInfo,
+      this.outboxPending,
+      this.outboxOldestAge,
+      this.outboxDead,
+      this.reminders,
+      this.deadLetters,
+      this.databaseUp,
+    ]
+      .map((m) => m.render())
+      .join("\n");
+    const process = await this.processRegistry();
+    return process ? `${own}\n${await process.metrics()}` : `${own}\n`;
   }
 }

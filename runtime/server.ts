@@ -13,7 +13,8 @@ import type { Sql } from "postgres";
 import type { Config } from "./config.js";
 import { createDaprClient } from "./dapr/client.js";
 import { createSql, databaseReachable } from "./db/client.js";
-import { migrate } from "./db/migrate.js";
+import { loadMigrations, migrate, waitForSchema } from "./db/migrate.js";
+import { databaseGauges } from "./db-gauges.js";
 import type { SetupContext } from "./define.js";
 import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
@@ -40,6 +41,8 @@ export interface ServeOptions {
   readiness?: ReadinessCheck[];
   /** Where to listen when `HOST` is not set. */
   defaultHost: string;
+  /** SHUTDOWN_DELAY_MS when it is not set: a few seconds in a pod (`serve`), none on a laptop. */
+  defaultShutdownDelayMs?: number;
 }
 
 export interface RunningApp {
@@ -67,10 +70,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   const sql = createSql({ url: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
   const dapr = createDaprClient(config, log);
   if (config.DATABASE_URL) {
-    // Every replica of every group migrates at start; the advisory lock makes them take turns.
     try {
-      const applied = await migrate(sql);
-      if (applied.length > 0) log.info("database migrated", { applied });
+      await prepareSchema(sql, config, log);
     } catch (error) {
       await sql.end({ timeout: 1 });
       throw error;
@@ -105,6 +106,8 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     : undefined;
   const onEventsCommitted = () => relay?.kick();
   const metrics = new RuntimeMetrics();
+  if (config.DATABASE_URL)
+    metrics.addCollector(databaseGauges(sql, { log: log.child({ component: "metrics" }) }));
   const lifecycle = new Lifecycle();
   const readiness: ReadinessCheck[] = [
     { name: "sidecar", check: (signal) => dapr.ping(signal) },
@@ -131,6 +134,12 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   });
 
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // Once shutdown began, every answer closes its connection, so clients stop reusing sockets before the
+  // listener closes (a request written to a kept-alive socket just as it is closed would fail). Set here,
+  // not in a Hono middleware, which would cost every delivery a promise.
+  server.on("request", (_req, res) => {
+    if (lifecycle.isLeaving) res.setHeader("connection", "close");
+  });
   const host = config.HOST ?? options.defaultHost;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -152,11 +161,24 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   const url = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host}:${port}`;
   log.info("listening", { url, host, groups });
 
+  const shutdownDelayMs = config.SHUTDOWN_DELAY_MS ?? options.defaultShutdownDelayMs ?? 0;
   let closing: Promise<void> | undefined;
+  let serving = false;
   const close = () => {
     closing ??= (async () => {
-      log.info("shutting down", { inFlight: lifecycle.inFlight, graceMs: config.SHUTDOWN_GRACE_MS });
+      // Phase 1: /readyz turns 503 at once, and requests keep being served in full while Kubernetes
+      // removes the pod from its Services (kube-proxy and ingresses learn of it with a delay).
+      lifecycle.leave();
+      log.info("shutting down", {
+        inFlight: lifecycle.inFlight,
+        delayMs: shutdownDelayMs,
+        graceMs: config.SHUTDOWN_GRACE_MS,
+      });
+      // Not when start-up failed: nothing was routed here yet.
+      if (serving && shutdownDelayMs > 0) await delay(shutdownDelayMs);
+      // Phase 2: no new connections; in-flight work finishes within the grace period.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      log.info("listener closed", { inFlight: lifecycle.inFlight });
       server.closeIdleConnections();
       const finished = await lifecycle.drain(config.SHUTDOWN_GRACE_MS);
       if (finished) {
@@ -185,11 +207,38 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     }
     // Rows committed while no process was publishing (a crash, an outage) go out now.
     relay?.kick();
+    serving = true;
   } catch (error) {
     await close();
     throw error;
   }
   return { app, url, port, metrics, sql, relay, onEventsCommitted, setupContext, close };
+}
+
+/**
+ * With MIGRATE_ON_START (the default) every replica of every group migrates at start, taking turns under
+ * the advisory lock. Without it a pre-deploy Job migrates (`taskbeat migrate`), and the app waits until the
+ * database has the schema version this build needs, so it never runs against an older one.
+ */
+async function prepareSchema(sql: Sql, config: Config, log: Logger): Promise<void> {
+  const migrations = await loadMigrations();
+  if (config.MIGRATE_ON_START) {
+    const applied = await migrate(sql, migrations, {
+      lockTimeoutMs: config.MIGRATE_LOCK_TIMEOUT_MS,
+      onRetry: (retry) => log.warn("migration waited too long for a lock; trying again", retry),
+    });
+    if (applied.length > 0) log.info("database migrated", { applied });
+    return;
+  }
+  const needed = migrations.at(-1)?.version ?? 0;
+  await waitForSchema(sql, needed, {
+    timeoutMs: config.MIGRATE_WAIT_MS,
+    onWait: (current) =>
+      log.info("waiting for the database schema (MIGRATE_ON_START=false: `taskbeat migrate` applies it)", {
+        current,
+        needed,
+      }),
+  });
 }
 
 /** Exits cleanly on SIGTERM/SIGINT; a second signal exits at once. */

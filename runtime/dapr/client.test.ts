@@ -125,7 +125,7 @@ describe("requests", () => {
     );
     expect(result).toEqual({ failed: [] });
     const [request] = daprd.requests;
-    expect(request?.url).toBe("/v1.0-alpha1/publish/bulk/pubsub/task-events?metadata.ttlInSeconds=60");
+    expect(request?.url).toBe("/v1.0/publish/bulk/pubsub/task-events?metadata.ttlInSeconds=60");
     expect(JSON.parse(request?.body ?? "")).toEqual([
       {
         entryId: "evt-1",
@@ -150,10 +150,10 @@ describe("requests", () => {
     expect(daprd.requests.map((r) => [r.method, r.url, JSON.parse(r.body)])).toEqual([
       [
         "POST",
-        "/v1.0-alpha1/jobs/check-due-tasks",
+        "/v1.0/jobs/check-due-tasks",
         { schedule: "@every 5s", dueTime: "0s", data: {}, overwrite: true },
       ],
-      ["POST", "/v1.0-alpha1/jobs/once", { dueTime: "10s", overwrite: false }],
+      ["POST", "/v1.0/jobs/once", { dueTime: "10s", overwrite: false }],
     ]);
   });
 

@@ -1,6 +1,7 @@
 /**
- * Jobs API (contract §5.1). We use `/v1.0-alpha1/jobs/<name>`: it is served from Dapr 1.14 through
- * current master, while `/v1.0/jobs` exists only from 1.18 and we support Dapr ≥ 1.15.
+ * Jobs API (contract §5.1) at its stable path `/v1.0/jobs/<name>`, served from Dapr 1.18.0 on. taskbeat
+ * needs Dapr ≥ 1.18 (docs/operations.md: 1.18.3 for the Kafka component's producerRequiredAcks), so the
+ * deprecated `/v1.0-alpha1/jobs` path is not used and there is no fallback to it.
  */
 import { DaprError } from "./errors.js";
 import { type DaprHttp, JSON_CONTENT_TYPE, parseJsonBody, segment } from "./http.js";
@@ -49,7 +50,7 @@ export interface JobsApi {
 const VALUE_TYPE = "type.googleapis.com/google.protobuf.Value";
 
 export function createJobsApi(http: DaprHttp): JobsApi {
-  const path = (name: string) => `/v1.0-alpha1/jobs/${segment(name)}`;
+  const path = (name: string) => `/v1.0/jobs/${segment(name)}`;
   return {
     async schedule(name, spec, options) {
       // A stray `name` in the body is a 400 from daprd (§9(b)); the URL carries the name.

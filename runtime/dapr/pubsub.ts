@@ -50,7 +50,7 @@ export async function publish(
   }
   await http.send("publish", "POST", path, {
     body: JSON.stringify(event),
-    headers: http.headers(CLOUDEVENT_CONTENT_TYPE),
+    headers: withTrace(http.headers(CLOUDEVENT_CONTENT_TYPE), event.traceparent),
     signal: options?.signal,
   });
 }
@@ -84,10 +84,11 @@ export async function publishBulk(
       ...(metadata === undefined ? {} : { metadata }),
     };
   });
-  const path = `/v1.0-alpha1/publish/bulk/${segment(pubsub)}/${segment(topic)}${metadataQuery(shared)}`;
+  // The stable path (daprd serves it beside `/v1.0-alpha1/publish/bulk`, §1.2).
+  const path = `/v1.0/publish/bulk/${segment(pubsub)}/${segment(topic)}${metadataQuery(shared)}`;
   const response = await http.send(OPERATION, "POST", path, {
     body: JSON.stringify(entries),
-    headers: http.headers(JSON_CONTENT_TYPE),
+    headers: withTrace(http.headers(JSON_CONTENT_TYPE), sharedTraceparent(events)),
     signal: options?.signal,
     // Broker failures come back (500) with failedEntries; look at every error body for them first.
     accept: acceptAll,
@@ -108,4 +109,21 @@ function failedEntries(text: string): BulkPublishResult["failed"] | undefined {
     entryId: String(entry?.entryId ?? ""),
     error: typeof entry?.error === "string" ? entry.error : "publish failed",
   }));
+}
+
+/**
+ * The event's span as the request's `traceparent` header too, so daprd's publish span joins the trace
+ * (the envelope's own `traceparent`/`traceid` are passed through as they are, §1.1). The cached header
+ * object is copied only when there is one to add.
+ */
+function withTrace(headers: Record<string, string>, traceparent: string | undefined): Record<string, string> {
+  return traceparent === undefined ? headers : { ...headers, traceparent };
+}
+
+/** A bulk request has one header: it carries the entries' span only when they all share one. */
+function sharedTraceparent(entries: BulkPublishEntry[]): string | undefined {
+  const first = entries[0]?.event.traceparent;
+  return first !== undefined && entries.every((entry) => entry.event.traceparent === first)
+    ? first
+    : undefined;
 }

@@ -2,6 +2,13 @@
 import type { CommandLoaders } from "../registry.js";
 
 export const commandLoaders: CommandLoaders = {
+  "dead-letters": {
+    summary: "list, show, replay or discard dead-lettered events",
+    load: async () => {
+      const { default: setup } = await import("../../functions/backend/dead-letters.setup.js");
+      return setup.commands?.["dead-letters"];
+    },
+  },
   users: {
     summary: "create users, issue, list and revoke their API tokens",
     load: async () => {

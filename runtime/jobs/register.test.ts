@@ -71,8 +71,8 @@ describe("registerJobs", () => {
     const { client, calls } = await scriptedDaprd([]);
     await registerJobs(client, ["relay-outbox", "check-due-tasks"], specs, silentLogger, fast);
     expect(calls).toEqual([
-      'POST /v1.0-alpha1/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}',
-      'POST /v1.0-alpha1/jobs/check-due-tasks {"schedule":"@every 5s","dueTime":"0s","data":{},"overwrite":true}',
+      'POST /v1.0/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}',
+      'POST /v1.0/jobs/check-due-tasks {"schedule":"@every 5s","dueTime":"0s","data":{},"overwrite":true}',
     ]);
   });
 
@@ -90,7 +90,7 @@ describe("registerJobs", () => {
       "relay-outbox": { name: "relay-outbox", schedule: "@every 30s" },
     });
     await registerJobs(client, ["relay-outbox"], specs, silentLogger, fast);
-    expect(calls).toEqual(['POST /v1.0-alpha1/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}']);
+    expect(calls).toEqual(['POST /v1.0/jobs/relay-outbox {"schedule":"@every 10s","overwrite":true}']);
   });
 
   it("fails before scheduling anything when a job has no spec", async () => {
@@ -114,7 +114,7 @@ describe("registerJobs", () => {
       attempts: 3,
     }).catch((e) => e);
     expect(error).toBeInstanceOf(DaprError);
-    expect(error.message).toContain("POST /v1.0-alpha1/jobs/relay-outbox answered 500 E500");
+    expect(error.message).toContain("POST /v1.0/jobs/relay-outbox answered 500 E500");
     expect(calls).toHaveLength(3);
   });
 

@@ -15,7 +15,7 @@ import type { RegisteredTool } from "../registry.js";
 import type { Lifecycle } from "../router/lifecycle.js";
 import { readJsonBody } from "./body.js";
 import { compileTools } from "./schema.js";
-import { createMcpServer } from "./server.js";
+import { createMcpServer, type OnToolCall } from "./server.js";
 
 /** Loopback only, with any port: what `taskbeat start` serves. Deployments list their public names. */
 export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
@@ -33,6 +33,8 @@ export interface MountMcpOptions {
   allowedHosts?: readonly string[];
   /** Called after a tool's transaction committed outbox events, so the relay publishes right away. */
   onEventsCommitted?: () => void;
+  /** Told of every answered tool call, for the tool metrics. */
+  onToolCall?: OnToolCall;
   /** Defaults to `/mcp`. */
   path?: string;
   /** The app's lifecycle: requests in flight delay shutdown, and none is started while draining. */
@@ -77,7 +79,7 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
       },
       principal,
     ) as { log: Logger };
-    const server = createMcpServer(options.tools, setup, ctx);
+    const server = createMcpServer(options.tools, setup, ctx, options.onToolCall);
     server.onerror = (error) => ctx.log.warn("mcp protocol error", { error });
     // JSON responses: every answer is complete when the request ends, so nothing is streamed.
     const transport = new WebStandardStreamableHTTPServerTransport({

@@ -72,6 +72,7 @@ export function createMcpServer(
   tools: readonly RegisteredTool[],
   setup: McpSetup,
   ctx: LoggingContext,
+  onToolCall?: OnToolCall,
 ): Server {
   const catalog = compileTools(tools);
   const server = new Server(
@@ -90,11 +91,18 @@ export function createMcpServer(
     const tool = catalog.get(name);
     // An unknown tool is a protocol error (-32602), as the MCP spec asks, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
-    return callTool(tool, args ?? {}, ctx);
+    if (!onToolCall) return callTool(tool, args ?? {}, ctx);
+    const startedAt = performance.now();
+    const result = await callTool(tool, args ?? {}, ctx);
+    onToolCall(tool.unit.name, toolErrorOf(result)?.code ?? "ok", (performance.now() - startedAt) / 1000);
+    return result;
   });
   setup.extend?.(server, () => ctx);
   return server;
 }
+
+/** Told of every answered tool call (metrics): its outcome is "ok" or the error result's code. */
+export type OnToolCall = (tool: string, outcome: string, seconds: number) => void;
 
 /** The package version clients see in `initialize`. */
 const SERVER_VERSION = "0.1.0";

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { TransactionSql } from "postgres";
 import { type CloudEvent, createCloudEvent } from "../cloudevent.js";
+import { currentSpan } from "../trace.js";
 
 export const PUBSUB = "pubsub";
 
@@ -24,9 +25,31 @@ export interface NewOutboxEvent {
   pubsub?: string;
 }
 
-/** The CloudEvent stored in outbox row `id`. */
-export const outboxCloudEvent = <TData>(id: string, event: { type: string; subject: string; data: TData }) =>
-  createCloudEvent({ id, type: event.type, source: "taskbeat", subject: event.subject, data: event.data });
+/**
+ * The CloudEvent stored in outbox row `id`. Written while a request is handled, it carries that request's
+ * span (runtime/trace.ts) as `traceparent` and `traceid` (daprd keeps a passed-through envelope's
+ * `traceparent` only when `traceid` is present too, contract §1.1) and `tracestate`: the relay publishes
+ * the row as it is, so its consumers continue the trace of the call that wrote it, however late it goes out.
+ */
+export const outboxCloudEvent = <TData>(
+  id: string,
+  event: { type: string; subject: string; data: TData },
+) => {
+  const span = currentSpan();
+  const cloudEvent = createCloudEvent({
+    id,
+    type: event.type,
+    source: "taskbeat",
+    subject: event.subject,
+    data: event.data,
+    ...(span ? { traceparent: span.traceparent } : {}),
+  });
+  if (!span) return cloudEvent;
+  const traced: CloudEvent<TData> & { traceid?: string } = cloudEvent;
+  traced.traceid = cloudEvent.traceparent;
+  if (span.tracestate !== undefined) traced.tracestate = span.tracestate;
+  return traced;
+};
 
 /**
  * The envelope of `type` for a statement that inserts its outbox rows itself (INSERT … SELECT, e.g.

@@ -379,7 +379,9 @@ describe("/metrics", () => {
       const text = await (await fetch(`${own.url}/metrics`)).text();
       expect(text).toContain('taskbeat_deliveries_total{outcome="success",route="/events/shop/orders"} 2');
       expect(text).toContain('taskbeat_deliveries_total{outcome="drop",route="/events/shop/orders"} 1');
-      expect(text).toContain('taskbeat_job_runs_total{job="tick",outcome="success"} 1');
+      // `job_name`, not `job`: Prometheus' own target label would rename ours to exported_job.
+      expect(text).toContain('taskbeat_job_runs_total{job_name="tick",outcome="success"} 1');
+      expect(text).not.toMatch(/^taskbeat_\w+\{(?:[^}]*,)?(?:job|instance)="/m);
       expect(text).toContain('taskbeat_delivery_duration_seconds_count{route="/events/shop/orders"} 3');
       expect(text).toMatch(
         /taskbeat_delivery_duration_seconds_bucket\{route="\/events\/shop\/orders",le="\+Inf"\} 3/,

@@ -12,6 +12,7 @@ import type { Logger } from "../log.js";
 import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
 import { type RegisteredJob, type Registry, setupsOf } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
+import { runInSpan, Span } from "../trace.js";
 import { daprTokenGuard } from "./auth.js";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, readCapped } from "./body-limit.js";
 import {
@@ -77,18 +78,42 @@ export function createApp(options: AppOptions): Hono {
       throw new Error("these groups serve MCP tools but no <name>.setup.ts defines mcp (authentication)");
     const mcp = import("../mcp/http.js").then(({ mountMcp }) => {
       const mcpApp = new Hono();
+      // An exception out of the MCP route (the database down while the token is checked, say) is one JSON
+      // log line and a JSON-RPC error, never Hono's default: a plain-text stack on stderr and a bare 500.
+      mcpApp.onError((error, c) => {
+        log.error("mcp request failed", { error });
+        return c.json(
+          {
+            jsonrpc: "2.0",
+            id: null,
+            error: {
+              code: -32603,
+              message:
+                "taskbeat could not handle this request because of a problem on its side, not because of " +
+                "the request. Try again in a moment.",
+            },
+          },
+          500,
+        );
+      });
       mountMcp(mcpApp, {
         sql: options.sql,
         log,
         tools,
         setup,
         lifecycle,
+        onToolCall: (tool, outcome, seconds) => metrics.recordToolCall(tool, outcome, seconds),
         ...(options.mcpAllowedHosts ? { allowedHosts: options.mcpAllowedHosts } : {}),
         ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
       });
       return mcpApp;
     });
-    app.all("/mcp", async (c) => (await mcp).fetch(c.req.raw, c.env));
+    app.all("/mcp", (c) =>
+      // The MCP client's traceparent, if it sent one, is the parent of this call's span.
+      runInSpan(new Span(c.req.header("traceparent"), c.req.header("tracestate")), async () =>
+        (await mcp).fetch(c.req.raw, c.env),
+      ),
+    );
   }
   const { setupContext } = options;
   if (setupContext) for (const setup of setupsOf(registry, groups)) setup.routes?.(app, setupContext);
@@ -150,17 +175,24 @@ export function createApp(options: AppOptions): Hono {
     // A tick that arrives while shutting down fails, so the failure policy retries it, possibly
     // on another replica; starting new work now would only be cut off.
     if (lifecycle.isDraining) return c.json({ error: "shutting down" }, 503);
-    return lifecycle.track(async () => {
-      const startedAt = performance.now();
-      const jobLog = log.child({ job: name });
-      const read = await readCapped(c, maxBody, jobLog);
-      // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
-      if (!read.ok) return c.json({ error: "request body too large" }, 413);
-      const result = await runJob(job.unit, read.text, { ...base, log: jobLog }, c.req.header("traceparent"));
-      metrics.jobRuns.inc({ job: name, outcome: result.status === 200 ? "success" : "failure" });
-      metrics.jobSeconds.observe({ job: name }, (performance.now() - startedAt) / 1000);
-      return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
-    });
+    const span = new Span(c.req.header("traceparent"), c.req.header("tracestate"));
+    return runInSpan(span, () =>
+      lifecycle.track(async () => {
+        const startedAt = performance.now();
+        const jobLog = log.child({ job: name });
+        const read = await readCapped(c, maxBody, jobLog);
+        // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
+        if (!read.ok) return c.json({ error: "request body too large" }, 413);
+        const result = await runJob(
+          job.unit,
+          read.text,
+          { ...base, log: jobLog },
+          c.req.header("traceparent"),
+        );
+        metrics.recordJob(name, result.status === 200, (performance.now() - startedAt) / 1000);
+        return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
+      }),
+    );
   };
   app.post("/job/:name", daprRoute(jobRoute));
   app.post("/jobs/:name", daprRoute(jobRoute));

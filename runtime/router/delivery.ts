@@ -9,6 +9,7 @@ import { type EventEnvelope, readEnvelope } from "../cloudevent.js";
 import type { BaseContext, SubscriptionContext, SubscriptionDefinition } from "../define.js";
 import type { LogFields, Logger } from "../log.js";
 import { DropMessage } from "../outcomes.js";
+import { runInSpan, Span } from "../trace.js";
 import { bounded } from "./body-limit.js";
 import { isThenable, type Settled } from "./settled.js";
 
@@ -45,6 +46,18 @@ export function deliverOne(
   // The callback span daprd sends in the header wins over the publisher's (contract §3.1). The
   // envelope is a fresh object, so it is set in place rather than copied.
   if (traceparent !== undefined) envelope.traceparent = traceparent;
+  // The handler's span: its logs and the outbox events it writes belong to the event's trace.
+  return runInSpan(new Span(envelope.traceparent, envelope.tracestate), () =>
+    deliverEnvelope(unit, envelope, data, base),
+  );
+}
+
+function deliverEnvelope(
+  unit: SubscriptionDefinition,
+  envelope: EventEnvelope,
+  data: unknown,
+  base: BaseContext,
+): Settled<DeliveryResult> {
   const log: Logger = new LazyChildLogger(base.log, { eventId: envelope.id, eventType: envelope.type });
   if (unit.types && !unit.types.includes(envelope.type)) {
     return drop(log, `unexpected CloudEvent type "${envelope.type}"`, envelope.id);

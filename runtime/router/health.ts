@@ -24,7 +24,7 @@ export function mountHealth(
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
   app.get("/readyz", async (c) => {
-    if (lifecycle.isDraining) return c.json({ status: "draining" }, 503);
+    if (lifecycle.isLeaving) return c.json({ status: "draining" }, 503);
     const signal = AbortSignal.timeout(CHECK_TIMEOUT_MS);
     const results = await Promise.all(
       checks.map(async ({ name, check }) => {
@@ -43,5 +43,7 @@ export function mountHealth(
     );
   });
 
-  app.get("/metrics", (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }));
+  app.get("/metrics", async (c) =>
+    c.text(await metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+  );
 }

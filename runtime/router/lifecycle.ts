@@ -5,6 +5,7 @@
 export class Lifecycle {
   private inflight = 0;
   private draining = false;
+  private leaving = false;
   private waiters: Array<() => void> = [];
   private readonly controller = new AbortController();
   private readonly stoppingController = new AbortController();
@@ -21,6 +22,19 @@ export class Lifecycle {
 
   get isDraining(): boolean {
     return this.draining;
+  }
+
+  /**
+   * True from SIGTERM on: `/readyz` answers 503 so Kubernetes takes the pod out of its Services, while
+   * requests still arriving (endpoints propagate with a delay) are served in full until the listener closes.
+   */
+  get isLeaving(): boolean {
+    return this.leaving || this.draining;
+  }
+
+  /** Starts the shutdown's first phase (see isLeaving); `drain` is the second. */
+  leave(): void {
+    this.leaving = true;
   }
 
   get inFlight(): number {

@@ -7,9 +7,12 @@ import { connectDatabase } from "../database.js";
 export const migrate: Command = {
   help: `Usage: taskbeat migrate
 
-Applies the numbered SQL migrations the database has not seen yet, in one transaction, and prints
-the versions it applied. "taskbeat serve" and "taskbeat start" do the same at start (under an
-advisory lock, so replicas take turns); run this to migrate ahead of a deployment.
+Applies the numbered SQL migrations the database has not seen yet, each in its own transaction
+(those marked "-- taskbeat:no-transaction" statement by statement, for concurrent index builds),
+and prints the versions it applied. A statement that waits longer than MIGRATE_LOCK_TIMEOUT_MS
+(2000) for a table lock gives up, so it never holds up the app's queries, and is retried with
+backoff. Migrators take turns under an advisory lock. "taskbeat serve" and "taskbeat start" do
+the same at start unless MIGRATE_ON_START=false; then run this first (a pre-deploy Job).
 
 Works on DATABASE_URL, or without it on the embedded database in TASKBEAT_HOME.`,
 
@@ -20,7 +23,10 @@ Works on DATABASE_URL, or without it on the embedded database in TASKBEAT_HOME.`
     const db = await connectDatabase(config, log);
     try {
       const migrations = await loadMigrations();
-      const applied = await applyMigrations(db.sql, migrations);
+      const applied = await applyMigrations(db.sql, migrations, {
+        lockTimeoutMs: config.MIGRATE_LOCK_TIMEOUT_MS,
+        onRetry: (retry) => log.warn("migration waited too long for a lock; trying again", retry),
+      });
       const latest = migrations.at(-1)?.version ?? 0;
       process.stdout.write(
         applied.length === 0

@@ -10,8 +10,11 @@ export const serve: Command = {
 
 Runs one function group (a folder of functions/, one Dapr app-id) on PORT, talking to the daprd
 sidecar on DAPR_HTTP_PORT. With DATABASE_URL, applies pending migrations before listening (replicas
-take turns under an advisory lock) and publishes outbox rows right after each commit. Registers the
-group's jobs from JOBS_DIR once the sidecar is up.
+take turns under an advisory lock; with MIGRATE_ON_START=false it waits for "taskbeat migrate" to
+have applied them instead) and publishes outbox rows right after each commit. Registers the
+group's jobs from JOBS_DIR once the sidecar is up. Logs JSON lines to stdout. On SIGTERM, /readyz
+answers 503 at once, requests are still served for SHUTDOWN_DELAY_MS, then the listener closes and
+in-flight work gets SHUTDOWN_GRACE_MS to finish.
 
 Options:
   --group <group>   the function group (default: FUNCTION_GROUP)
@@ -19,7 +22,8 @@ Options:
 Environment:
   PORT (3000), HOST (all interfaces), DAPR_HTTP_PORT (3500), DAPR_API_TOKEN, APP_API_TOKEN,
   DATABASE_URL, DATABASE_POOL_MAX (10), MCP_ALLOWED_HOSTS, SHUTDOWN_GRACE_MS (10000),
-  LOG_LEVEL (info), JOBS_DIR (jobs)`,
+  SHUTDOWN_DELAY_MS (5000), MIGRATE_ON_START (true), MIGRATE_WAIT_MS (600000),
+  MIGRATE_LOCK_TIMEOUT_MS (2000), LOG_LEVEL (info), JOBS_DIR (jobs)`,
 
   async run(argv) {
     const { values } = parseOptions(argv, { group: { type: "string" } });
@@ -34,8 +38,16 @@ Environment:
     // Only this group's units (and the packages they use) are imported: a pod runs one group. The import
     // runs while serveGroups connects to the database and migrates.
     const registry: Promise<Registry> = load().then((units) => ({ [group]: units }));
-    const log = createLogger({ level: config.LOG_LEVEL, base: { group } });
-    const running = await serveGroups({ config, registry, groups: [group], log, defaultHost: "0.0.0.0" });
+    // stdout: where Kubernetes and its log collectors read a container's logs.
+    const log = createLogger({ level: config.LOG_LEVEL, base: { group }, stream: "stdout" });
+    const running = await serveGroups({
+      config,
+      registry,
+      groups: [group],
+      log,
+      defaultHost: "0.0.0.0",
+      defaultShutdownDelayMs: 5_000,
+    });
     closeOnSignals(running.close, log);
     return new Promise<number>(() => {});
   },

@@ -7,6 +7,7 @@ import backend_cancelReminderTool from "../../../functions/backend/cancel_remind
 import backend_completeTaskTool from "../../../functions/backend/complete_task.tool.js";
 import backend_createCategoryTool from "../../../functions/backend/create_category.tool.js";
 import backend_createTagTool from "../../../functions/backend/create_tag.tool.js";
+import backend_deadLettersSetup from "../../../functions/backend/dead-letters.setup.js";
 import backend_deleteCategoryTool from "../../../functions/backend/delete_category.tool.js";
 import backend_deleteTagTool from "../../../functions/backend/delete_tag.tool.js";
 import backend_deleteTaskTool from "../../../functions/backend/delete_task.tool.js";
@@ -23,6 +24,8 @@ import backend_relayOutboxJob from "../../../functions/backend/relay-outbox.job.
 import backend_removeTagFromTaskTool from "../../../functions/backend/remove_tag_from_task.tool.js";
 import backend_searchTasksTool from "../../../functions/backend/search_tasks.tool.js";
 import backend_setReminderTool from "../../../functions/backend/set_reminder.tool.js";
+import backend_taskRecurrenceDlqTopic from "../../../functions/backend/task-recurrence-dlq.topic.js";
+import backend_taskRemindersDlqTopic from "../../../functions/backend/task-reminders-dlq.topic.js";
 import backend_uncompleteTaskTool from "../../../functions/backend/uncomplete_task.tool.js";
 import backend_updateCategoryTool from "../../../functions/backend/update_category.tool.js";
 import backend_updateSettingsTool from "../../../functions/backend/update_settings.tool.js";
@@ -32,7 +35,18 @@ import backend_usersSetup from "../../../functions/backend/users.setup.js";
 import type { GroupRegistry } from "../../registry.js";
 
 export const group = {
-  subscriptions: [],
+  subscriptions: [
+    {
+      name: "task-recurrence-dlq",
+      route: "/events/backend/task-recurrence-dlq",
+      unit: backend_taskRecurrenceDlqTopic,
+    },
+    {
+      name: "task-reminders-dlq",
+      route: "/events/backend/task-reminders-dlq",
+      unit: backend_taskRemindersDlqTopic,
+    },
+  ],
   jobs: [
     {
       name: "relay-outbox",
@@ -142,6 +156,10 @@ export const group = {
     },
   ],
   setups: [
+    {
+      name: "dead-letters",
+      unit: backend_deadLettersSetup,
+    },
     {
       name: "mcp",
       unit: backend_mcpSetup,

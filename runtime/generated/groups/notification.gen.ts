@@ -2,6 +2,7 @@
 // biome-ignore-all assist/source/organizeImports: the generator sorts imports by path (code-point order).
 import notification_checkDueTasksJob from "../../../functions/notification/check-due-tasks.job.js";
 import notification_checkDueTasksSetup from "../../../functions/notification/check-due-tasks.setup.js";
+import notification_pruneProcessedEventsJob from "../../../functions/notification/prune-processed-events.job.js";
 import type { GroupRegistry } from "../../registry.js";
 
 export const group = {
@@ -10,6 +11,10 @@ export const group = {
     {
       name: "check-due-tasks",
       unit: notification_checkDueTasksJob,
+    },
+    {
+      name: "prune-processed-events",
+      unit: notification_pruneProcessedEventsJob,
     },
   ],
   tools: [],
