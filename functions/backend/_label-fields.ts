@@ -17,13 +17,13 @@ export const nameField = (kind: "category" | "tag", max: number) =>
     v.description(`The ${kind}'s name, 1–${max} characters; unique among your ${kind} names, ignoring case.`),
   );
 
-/** On create, omitted means no colour; on update, omitted keeps it and null removes it. */
+/** On create, omitted means no colour; on update, omitted keeps it and `clear: ["color"]` removes it. */
 export const colorField = (on: "create" | "update") =>
   v.pipe(
-    v.optional(v.nullable(v.pipe(v.string(), v.regex(COLOR_PATTERN, `${COLOR_RULE}.`)))),
+    v.optional(v.pipe(v.string(), v.regex(COLOR_PATTERN, `${COLOR_RULE}.`))),
     v.description(
       on === "create"
-        ? "A colour as #RRGGBB (e.g. #1E90FF); omit or null for none."
-        : "A new colour as #RRGGBB (e.g. #1E90FF); null removes it; omit to keep it.",
+        ? "A colour as #RRGGBB (e.g. #1E90FF); omit for none."
+        : 'A new colour as #RRGGBB (e.g. #1E90FF); omit to keep it; clear: ["color"] removes it.',
     ),
   );

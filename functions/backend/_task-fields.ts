@@ -19,12 +19,12 @@ export const taskIdField = () => text("The task's id, as returned by add_task, l
 
 export const titleField = () => text(`What to do, 1–${MAX_TITLE} characters (trimmed).`);
 
-/** The fields a task is made of; with `clears` (update_task) the descriptions say that null clears. */
+/** The fields a task is made of; with `clears` (update_task) the descriptions point at `clear`. */
 export const taskFields = (clears: boolean) => {
   const field = <T extends v.GenericSchema>(schema: T, description: string) =>
     v.pipe(
-      v.optional(v.nullable(schema)),
-      v.description(clears ? `${description} null clears it.` : description),
+      v.optional(schema),
+      v.description(clears ? `${description} Omit to keep it; clear empties it.` : description),
     );
   return {
     description: field(v.string(), `Longer notes, up to ${MAX_DESCRIPTION} characters.`),

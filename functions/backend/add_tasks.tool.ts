@@ -23,12 +23,13 @@ class RefusedItem {
  * RefusedItem (v.fallback keeps the strict object's JSON Schema, so the listing is unchanged) instead of
  * failing the whole call.
  */
+const ItemSchema = v.strictObject({ title: titleField(), ...taskFields(false) });
 const Item = v.fallback(
-  v.strictObject({ title: titleField(), ...taskFields(false) }),
+  ItemSchema,
   (dataset) =>
     new RefusedItem(
       describeIssues((dataset?.issues ?? []) as readonly StandardSchemaV1.Issue[]),
-    ) as unknown as NewTask,
+    ) as unknown as v.InferOutput<typeof ItemSchema>,
 );
 
 export default defineTool({

@@ -34,5 +34,6 @@ it("states the limits in its input schema", () => {
   expect(v.safeParse(tool.input, { name: "" }).success).toBe(false);
   expect(v.safeParse(tool.input, { name: "x".repeat(51) }).success).toBe(false);
   expect(v.safeParse(tool.input, { name: "ok", color: "#12345g" }).success).toBe(false);
-  expect(v.safeParse(tool.input, { name: "ok", color: null }).success).toBe(true);
+  // A null colour is "not given": the MCP layer drops it before this schema (test/assistants/every-tool.test.ts).
+  expect(v.safeParse(tool.input, { name: "ok" }).success).toBe(true);
 });

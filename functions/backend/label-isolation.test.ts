@@ -45,7 +45,7 @@ it("user B can neither see nor change user A's categories, tags or task tags", a
       "CATEGORY",
     ],
     ["delete_category", () => call(deleteCategory, b, { category_id: category.id }), "CATEGORY"],
-    ["update_tag", () => call(updateTag, b, { tag_id: tag.id, color: null }), "TAG"],
+    ["update_tag", () => call(updateTag, b, { tag_id: tag.id, clear: ["color"] }), "TAG"],
     ["delete_tag", () => call(deleteTag, b, { tag_id: tag.id }), "TAG"],
     ["add A's tag to B's task", () => call(addTagToTask, b, { task_id: bTask, tag_id: tag.id }), "TAG"],
     ["add B's tag to A's task", () => call(addTagToTask, b, { task_id: task, tag_id: bTag.id }), "TASK"],

@@ -117,7 +117,7 @@ describe("a cleared due date", () => {
   it("brings the offsets back when a due date is set again", async () => {
     const { ctx, task } = await dueTask();
     await call(setReminder, ctx, { task_id: task.id, minutes_before: 15 });
-    await call(updateTask, ctx, { task_id: task.id, due_date: null });
+    await call(updateTask, ctx, { task_id: task.id, clear: ["due_date"] });
     expect(await pending(task.id)).toEqual([]);
     const due = hoursFromNow(30);
     await call(updateTask, ctx, { task_id: task.id, due_date: due });
@@ -135,7 +135,7 @@ it("records why each reminder was cancelled", async () => {
   await call(setReminder, ctx, { task_id: task.id, minutes_before: 30 });
   await call(cancelReminder, ctx, { reminder_id: byDefault?.id as string });
   await call(updateTask, ctx, { task_id: task.id, due_date: hoursFromNow(30) });
-  await call(updateTask, ctx, { task_id: task.id, due_date: null });
+  await call(updateTask, ctx, { task_id: task.id, clear: ["due_date"] });
   await call(setReminder, ctx, { task_id: task.id, remind_at: hoursFromNow(5) });
   await call(completeTask, ctx, { task_id: task.id });
   expect((await reasons(task.id)).sort()).toEqual(

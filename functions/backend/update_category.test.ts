@@ -13,7 +13,7 @@ it("renames and recolours, keeping its tasks", async () => {
   await insertTask(db.sql, ctx.user, { categoryId: id });
   const renamed = v.parse(tool.output, await tool.handle({ category_id: id, name: "Job" }, ctx));
   expect(renamed).toMatchObject({ id, name: "Job", color: "#111111", task_count: 1 });
-  const cleared = await call(tool, ctx, { category_id: id, color: null });
+  const cleared = await call(tool, ctx, { category_id: id, clear: ["color"] });
   expect(cleared.color).toBeNull();
   expect(tool.summarize(cleared)).toBe("Category “Job” updated (colour none).");
   expect(tool.annotations).toMatchObject({

@@ -2,12 +2,13 @@ import * as v from "valibot";
 import { defineTool } from "../../runtime/define.js";
 import { CategorySchema, MAX_CATEGORY_NAME, updateCategory } from "../_shared/domain/categories.js";
 import type { ToolContext } from "../_shared/domain/context.js";
+import { clearField, withCleared } from "./_clear-field.js";
 import { colorField, idField, nameField } from "./_label-fields.js";
 
 export default defineTool({
   name: "update_category",
   description:
-    "Rename a category or change its colour (color: null removes it); give at least one of name and color. " +
+    'Rename a category or change its colour (clear: ["color"] removes it); give at least one of name and color. ' +
     "Its tasks stay in it. Returns the updated category. Fails with CATEGORY_NOT_FOUND for an unknown id and " +
     "DUPLICATE_NAME if another of your categories already has that name in any case.",
   input: v.object({
@@ -17,6 +18,7 @@ export default defineTool({
       v.description(`The new name, 1–${MAX_CATEGORY_NAME} characters; omit to keep it.`),
     ),
     color: colorField("update"),
+    clear: clearField(["color"]),
   }),
   output: CategorySchema,
   annotations: {
@@ -26,6 +28,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ category_id, ...changes }, ctx: ToolContext) => updateCategory(ctx, category_id, changes),
+  handle: ({ category_id, clear, ...changes }, ctx: ToolContext) =>
+    updateCategory(ctx, category_id, withCleared(changes, clear)),
   summarize: (category) => `Category “${category.name}” updated (colour ${category.color ?? "none"}).`,
 });

@@ -53,19 +53,21 @@ describe("update_settings", () => {
     const weekday = new Intl.DateTimeFormat("en-US", { weekday: "long", timeZone: "Europe/Berlin" });
     expect(shown.weekday).toBe(weekday.format(new Date(shown.local_time)));
 
-    // null removes; a blank name is no name.
-    expect(await call(tool, ctx, { default_reminder_minutes: null, display_name: "   " })).toMatchObject({
-      display_name: null,
-      default_reminder_minutes: null,
-      time_zone: "Europe/Berlin",
-    });
+    // clear removes; a blank name is no name.
+    expect(await call(tool, ctx, { clear: ["default_reminder_minutes"], display_name: "   " })).toMatchObject(
+      {
+        display_name: null,
+        default_reminder_minutes: null,
+        time_zone: "Europe/Berlin",
+      },
+    );
     expect(tool.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: true });
   });
 
   it("applies at once to later calls with the same context (a stdio session keeps one)", async () => {
     const user = await insertUser(db.sql, { timeZone: "UTC", defaultReminderMinutes: 60 });
     const ctx = contextFor(db.sql, user);
-    await call(tool, ctx, { time_zone: "Asia/Kolkata", default_reminder_minutes: null });
+    await call(tool, ctx, { time_zone: "Asia/Kolkata", clear: ["default_reminder_minutes"] });
     const { task } = await call(addTask, ctx, { title: "Same session", due_date: hoursFromNow(24) });
     expect(task.time_zone).toBe("Asia/Kolkata");
     expect(await remindersOf(db.sql, task.id)).toEqual([]);
@@ -86,7 +88,7 @@ describe("update_settings", () => {
     expect(reminder).toMatchObject({ minutes_before: 15 });
     expect(reminder?.remind_at.getTime()).toBe(Date.parse(task.due_date as string) - 15 * 60_000);
 
-    await call(tool, ctx, { default_reminder_minutes: null });
+    await call(tool, ctx, { clear: ["default_reminder_minutes"] });
     const { task: plain } = await call(addTask, await asNextCall(user), {
       title: "No reminder",
       due_date: due,

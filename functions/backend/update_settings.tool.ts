@@ -8,6 +8,7 @@ import {
   SettingsSchema,
   updateSettings,
 } from "../_shared/domain/settings.js";
+import { clearField, withCleared } from "./_clear-field.js";
 
 export default defineTool({
   name: "update_settings",
@@ -19,9 +20,9 @@ export default defineTool({
   // Strict: a misspelled field ("timezone") must fail, not be dropped while the call reports success.
   input: v.strictObject({
     display_name: v.pipe(
-      v.optional(v.nullable(v.string())),
+      v.optional(v.string()),
       v.description(
-        `The name reminder mail is addressed to, up to ${MAX_DISPLAY_NAME} characters; null removes it.`,
+        `The name reminder mail is addressed to, up to ${MAX_DISPLAY_NAME} characters; clear removes it.`,
       ),
     ),
     time_zone: v.pipe(
@@ -29,11 +30,13 @@ export default defineTool({
       v.description("An IANA time zone such as Europe/Berlin or America/New_York."),
     ),
     default_reminder_minutes: v.pipe(
-      v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_MINUTES_BEFORE)))),
+      v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_MINUTES_BEFORE))),
       v.description(
-        `Minutes before the due date that new tasks are reminded (0–${MAX_MINUTES_BEFORE}); null for no reminder.`,
+        `Minutes before the due date that new tasks are reminded (0–${MAX_MINUTES_BEFORE}); ` +
+          'clear: ["default_reminder_minutes"] for no reminder.',
       ),
     ),
+    clear: clearField(["display_name", "default_reminder_minutes"]),
   }),
   output: SettingsSchema,
   annotations: {
@@ -43,7 +46,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: (input, ctx: ToolContext) => updateSettings(ctx, input),
+  handle: ({ clear, ...changes }, ctx: ToolContext) => updateSettings(ctx, withCleared(changes, clear)),
   summarize: (s) =>
     `Settings saved: time zone ${s.time_zone}; ${describeDefaultReminder(s.default_reminder_minutes)}.`,
 });

@@ -54,15 +54,12 @@ describe("update_task", () => {
     expect(events[1]?.data).toEqual(updated);
   });
 
-  it("clears description, due date, category and recurrence with null", async () => {
+  it("clears description, due date, category and recurrence named in clear", async () => {
     const { ctx, task } = await setup();
     await call(updateTask, ctx, { task_id: task.id, recurrence_rule: "FREQ=DAILY" });
     const { task: cleared } = await call(updateTask, ctx, {
       task_id: task.id,
-      description: null,
-      due_date: null,
-      category_id: null,
-      recurrence_rule: null,
+      clear: ["description", "due_date", "category_id", "recurrence_rule"],
     });
     expect(cleared).toMatchObject({
       description: null,
@@ -70,6 +67,35 @@ describe("update_task", () => {
       category: null,
       recurrence_rule: null,
     });
+  });
+
+  it("keeps every field a strict client sends as null, and refuses a field both given and cleared", async () => {
+    const { ctx, task } = await setup();
+    const before = (await call(updateTask, ctx, { task_id: task.id, recurrence_rule: "FREQ=DAILY" })).task;
+    const { task: moved } = await call(updateTask, ctx, {
+      task_id: task.id,
+      title: null,
+      description: null,
+      priority: "high",
+      due_date: null,
+      category_id: null,
+      tag_ids: null,
+      recurrence_rule: null,
+      time_zone: null,
+      clear: null,
+    } as never);
+    expect(moved).toMatchObject({
+      priority: "high",
+      description: before.description,
+      due_date: before.due_date,
+      category: before.category,
+      recurrence_rule: before.recurrence_rule,
+    });
+    const error = await expectCode(
+      call(updateTask, ctx, { task_id: task.id, due_date: "2031-01-01", clear: ["due_date"] }),
+      "VALIDATION_ERROR",
+    );
+    expect(error.message).toContain("due_date is both given a value and named in clear");
   });
 
   it("replaces the tags with tag_ids, and [] removes them all", async () => {
@@ -108,7 +134,7 @@ describe("update_task", () => {
     expect(repeating.recurrence_rule).toBe("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO");
     expect(repeating.series_id).toBe(task.id);
     const error = await expectCode(
-      call(updateTask, ctx, { task_id: task.id, due_date: null }),
+      call(updateTask, ctx, { task_id: task.id, clear: ["due_date"] }),
       "INVALID_DUE_DATE",
     );
     expect(error.message).toMatch(/needs a due date; to remove it, set recurrence_rule to null as well/);
@@ -142,7 +168,7 @@ describe("update_task", () => {
     expect(pending.find((r) => r.minutes_before === null)?.id).toBe(fixed.id);
     expect(reminders.find((r) => r.id === defaultBefore?.id)?.state).toBe("cancelled");
 
-    await call(updateTask, ctx, { task_id: task.id, due_date: null });
+    await call(updateTask, ctx, { task_id: task.id, clear: ["due_date"] });
     const left = (await remindersOf(db.sql, task.id)).filter((r) => r.state === "pending");
     expect(left.map((r) => r.id)).toEqual([fixed.id]);
   });
