@@ -99,6 +99,22 @@ const EnvSchema = v.object({
     "comma-separated host names (any port) allowed in `Host`/`Origin` at `/mcp`; `*.example.com` matches subdomains",
     "loopback names",
   ),
+  OUTBOX_RELAY_TOPICS: setting(
+    v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((list) =>
+          list
+            .split(",")
+            .map((topic) => topic.trim())
+            .filter(Boolean),
+        ),
+      ),
+    ),
+    "comma-separated topics this process's outbox relay publishes (per-app pub/sub scopes let a group publish " +
+      "only its own); empty: none",
+    "all topics",
+  ),
   FUNCTION_GROUP: setting(optionalText, "the group `serve` runs when `--group` is not given"),
   LOG_LEVEL: setting(
     v.optional(v.picklist(["debug", "info", "warn", "error"]), "info"),
@@ -232,6 +248,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
   present.TASKBEAT_HOME ??= defaultLocalHome(env);
+  // The one setting where empty is a value: a group that publishes nothing (its relay must not take
+  // another group's rows, which its sidecar may not publish).
+  if (env.OUTBOX_RELAY_TOPICS === "") present.OUTBOX_RELAY_TOPICS = "";
   const result = v.safeParse(EnvSchema, present);
   if (result.success) return result.output;
   throw new ConfigError(

@@ -20,6 +20,7 @@ import { registerJobs } from "./jobs/register.js";
 import { loadJobSpecs } from "./jobs/spec.js";
 import { listenError } from "./listen-error.js";
 import type { Logger } from "./log.js";
+import { DEFAULT_ALLOWED_HOSTS } from "./mcp/allowed-hosts.js";
 import { RuntimeMetrics } from "./metrics.js";
 import { Relay } from "./outbox/relay-runner.js";
 import { type Registry, setupsOf } from "./registry.js";
@@ -27,6 +28,8 @@ import { createApp } from "./router/app.js";
 import type { ReadinessCheck } from "./router/health.js";
 import { Lifecycle } from "./router/lifecycle.js";
 
+// Every process's relay looks for ready rows at least this often (see RelayRunnerOptions.backstopMs).
+const RELAY_BACKSTOP_MS = 10_000;
 // How long a finished answer may take to leave the socket after its handler settled.
 const RESPONSE_FLUSH_MS = 250;
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
@@ -102,7 +105,11 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     throw error;
   }
   const relay = config.DATABASE_URL
-    ? new Relay(sql, dapr, { log: log.child({ component: "relay" }) })
+    ? new Relay(sql, dapr, {
+        log: log.child({ component: "relay" }),
+        backstopMs: RELAY_BACKSTOP_MS,
+        ...(config.OUTBOX_RELAY_TOPICS ? { topics: config.OUTBOX_RELAY_TOPICS } : {}),
+      })
     : undefined;
   const onEventsCommitted = () => relay?.kick();
   const metrics = new RuntimeMetrics();
@@ -127,7 +134,7 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
     lifecycle,
     readiness,
     ...(config.APP_API_TOKEN ? { appApiToken: config.APP_API_TOKEN } : {}),
-    ...(config.MCP_ALLOWED_HOSTS ? { mcpAllowedHosts: config.MCP_ALLOWED_HOSTS } : {}),
+    ...mcpHosts(config),
     maxRequestBodyBytes: config.APP_MAX_REQUEST_BODY_BYTES,
     onEventsCommitted,
     setupContext,
@@ -258,4 +265,15 @@ export function closeOnSignals(close: () => Promise<void>, log: Logger): void {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+}
+
+/**
+ * The host names `/mcp` answers to: MCP_ALLOWED_HOSTS, else loopback; and always PUBLIC_URL's host, which
+ * is by definition the name clients use (a deployment that set PUBLIC_URL must not also have to repeat it).
+ */
+function mcpHosts(config: Config): { mcpAllowedHosts?: readonly string[] } {
+  const publicHost = config.PUBLIC_URL ? new URL(config.PUBLIC_URL).hostname : undefined;
+  if (!config.MCP_ALLOWED_HOSTS && !publicHost) return {};
+  const listed = config.MCP_ALLOWED_HOSTS ?? DEFAULT_ALLOWED_HOSTS;
+  return { mcpAllowedHosts: publicHost ? [...listed, publicHost] : listed };
 }

@@ -13,12 +13,12 @@ import type { McpSetup } from "../define.js";
 import type { Logger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
 import type { Lifecycle } from "../router/lifecycle.js";
+import { DEFAULT_ALLOWED_HOSTS } from "./allowed-hosts.js";
 import { readJsonBody } from "./body.js";
 import { compileTools } from "./schema.js";
 import { createMcpServer, type OnToolCall } from "./server.js";
 
-/** Loopback only, with any port: what `taskbeat start` serves. Deployments list their public names. */
-export const DEFAULT_ALLOWED_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+export { DEFAULT_ALLOWED_HOSTS };
 
 export interface MountMcpOptions {
   sql: Sql;

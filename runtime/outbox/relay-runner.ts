@@ -49,6 +49,12 @@ export async function drainOutbox(
 export interface RelayRunnerOptions extends DrainOptions {
   /** How long a kick waits for more commits before running. Default 5 ms. */
   debounceMs?: number;
+  /**
+   * A kick this often whatever happens (0: none): rows this process did not commit, and no process kicks
+   * for, still leave — another replica's after a crash, a dead letter replayed from the CLI into a topic
+   * only this group may publish (OUTBOX_RELAY_TOPICS). An idle run is one indexed query.
+   */
+  backstopMs?: number;
 }
 
 export interface RelayStats extends RelayResult {
@@ -68,10 +74,16 @@ export class Relay {
   #closed = false;
   readonly #stats: RelayStats = { runs: 0, published: 0, failed: 0, deferred: 0, deadLettered: 0 };
 
+  readonly #backstop: NodeJS.Timeout | undefined;
+
   constructor(sql: Sql, dapr: DaprClient, options: RelayRunnerOptions = {}) {
     this.#sql = sql;
     this.#dapr = dapr;
     this.#options = options;
+    if (options.backstopMs) {
+      this.#backstop = setInterval(() => this.kick(), options.backstopMs);
+      this.#backstop.unref();
+    }
   }
 
   /** Totals since start, for tests and diagnostics. */
@@ -111,6 +123,7 @@ export class Relay {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#backstop);
     const pending = this.#timer !== undefined || this.#queued;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -141,8 +154,10 @@ export class Relay {
   }
 
   async #retryWhenDue(): Promise<void> {
+    const { topics } = this.#options;
     const [row] = await this.#sql<{ ms: number | null }[]>`
-      select greatest(0, extract(epoch from min(next_attempt_at) - now()) * 1000)::float8 as ms from outbox`;
+      select greatest(0, extract(epoch from min(next_attempt_at) - now()) * 1000)::float8 as ms from outbox
+      ${topics === undefined ? this.#sql`` : this.#sql`where topic = any(${topics as string[]}::text[])`}`;
     if (row?.ms == null || this.#closed) return;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {

@@ -85,6 +85,17 @@ describe("relayOutbox", () => {
     });
   });
 
+  it("publishes only the topics it is given (OUTBOX_RELAY_TOPICS), leaving the others for their group", async () => {
+    await commit(["task-1"], "task-events");
+    const [reminder] = (await commit(["task-2"], "task-reminders")).slice(-1);
+    expect(await relayOutbox(db.sql, dapr, { topics: ["task-events"] })).toMatchObject({ published: 1 });
+    expect(sidecar.published.map((m) => m.topic)).toEqual(["task-events"]);
+    expect((await outbox()).map((row) => row.id)).toEqual([reminder]);
+    expect(await relayOutbox(db.sql, dapr, { topics: [] })).toMatchObject({ published: 0 });
+    expect(await relayOutbox(db.sql, dapr, { topics: ["task-reminders"] })).toMatchObject({ published: 1 });
+    expect(await outbox()).toEqual([]);
+  });
+
   it("keeps a refused row with attempts, last_error and a backoff, and publishes it once it is due", async () => {
     const [id] = await commit(["task-1"]);
     sidecar.faults.failNextPublishes(1);

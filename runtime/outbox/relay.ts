@@ -41,6 +41,11 @@ export interface RelayOptions {
   retryMaxMs?: number;
   /** Refusals after which a row moves to `outbox_dead`. Default DEFAULT_MAX_ATTEMPTS. */
   maxAttempts?: number;
+  /**
+   * Publish only rows of these topics (OUTBOX_RELAY_TOPICS): under per-app pub/sub scopes a group's sidecar
+   * may publish its own topics only, and a row of another topic would be refused until it is dead. Unset: all.
+   */
+  topics?: readonly string[];
 }
 
 export interface RelayResult {
@@ -61,7 +66,7 @@ export async function relayOutbox(
 ): Promise<RelayResult> {
   const batchSize = options.batchSize ?? 100;
   return sql.begin(async (tx) => {
-    const rows = await claim(tx, batchSize);
+    const rows = await claim(tx, batchSize, options.topics);
     const result: RelayResult = { published: 0, failed: 0, deferred: 0, deadLettered: 0 };
     if (rows.length === 0) return result;
 
@@ -139,12 +144,13 @@ async function recordFailures(
  * `blocked` is computed in the same statement: its snapshot still shows a row another relay holds,
  * and a row that relay has deleted and committed was published before it was deleted.
  */
-function claim(tx: TransactionSql, batchSize: number): Promise<OutboxRow[]> {
+function claim(tx: TransactionSql, batchSize: number, topics?: readonly string[]): Promise<OutboxRow[]> {
   return tx<OutboxRow[]>`
     with claimed as (
       select o.seq, o.id, o.pubsub, o.topic, o.partition_key, o.event
       from outbox o
       where o.next_attempt_at <= now()
+        ${topics === undefined ? tx`` : tx`and o.topic = any(${topics as string[]}::text[])`}
         and not exists (
           select 1 from outbox w
           where w.partition_key = o.partition_key and w.topic = o.topic and w.pubsub = o.pubsub
