@@ -14,7 +14,7 @@ const bin = `${root}bin/taskbeat.mjs`;
 
 export interface TaskbeatProcess {
   child: ChildProcess;
-  /** Every stderr line (the structured log) as written. */
+  /** Every log line as written (stderr; and stdout under `serve`, which logs there). */
   stderrLines: string[];
   stdout(): string;
   /** Resolves with the first parsed stderr log line whose `msg` is `msg`. */
@@ -41,6 +41,13 @@ export function spawnTaskbeat(args: string[], env: Record<string, string>): Task
   child.stdout?.on("data", (chunk) => {
     out += chunk;
   });
+  // `serve` logs to stdout (a container's log stream), every other command to stderr: both are the log.
+  if (args[0] === "serve") {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      stderrLines.push(line);
+      for (const listener of listeners) listener(line);
+    });
+  }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
