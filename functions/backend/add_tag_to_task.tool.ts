@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { addTagToTask, MAX_TAGS_PER_TASK } from "../_shared/domain/task-tags.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
+import { defineTool } from "../_shared/tool.js";
 import { idField } from "./_label-fields.js";
 import { taskIdField } from "./_task-fields.js";
 import { tagsSummary } from "./_task-tags-summary.js";
@@ -25,7 +24,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id, tag_id }, ctx: ToolContext) => ({
+  handle: async ({ task_id, tag_id }, ctx) => ({
     task: await addTagToTask(ctx, task_id, tag_id),
   }),
   summarize: ({ task }) => tagsSummary(task),

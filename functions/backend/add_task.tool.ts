@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { addTask } from "../_shared/domain/tasks.js";
+import { defineTool } from "../_shared/tool.js";
 import { dueSuffix, TaskOutput, taskFields, titleField } from "./_task-fields.js";
 
 export default defineTool({
@@ -26,7 +25,7 @@ export default defineTool({
   }),
   output: v.object({ ...TaskOutput.entries, ...noteFields }),
   annotations: { title: "Add task", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const notes = new CallNotes();
     return { task: await addTask(ctx, input, notes), ...notes.output() };
   },

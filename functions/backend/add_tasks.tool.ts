@@ -1,10 +1,9 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import { describeIssues } from "../../runtime/mcp/schema.js";
-import type { ToolContext } from "../_shared/domain/context.js";
+import { describeIssues } from "../../runtime/issues.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
 import { addTasks, type BatchFailure, MAX_BATCH, type NewTask } from "../_shared/domain/tasks.js";
+import { defineTool } from "../_shared/tool.js";
 import { taskFields, titleField } from "./_task-fields.js";
 
 const Failure = v.object({
@@ -55,7 +54,7 @@ export default defineTool({
     ),
   }),
   annotations: { title: "Add tasks", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const refused: BatchFailure[] = [];
     const items: NewTask[] = [];
     const positions: number[] = [];

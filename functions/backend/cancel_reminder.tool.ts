@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { cancelReminder, ReminderSchema } from "../_shared/domain/reminders.js";
+import { defineTool } from "../_shared/tool.js";
 import { reminderTime } from "./_reminder-summary.js";
 
 export default defineTool({
@@ -22,7 +21,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ reminder_id }, ctx: ToolContext) => ({ reminder: await cancelReminder(ctx, reminder_id) }),
+  handle: async ({ reminder_id }, ctx) => ({ reminder: await cancelReminder(ctx, reminder_id) }),
   summarize: ({ reminder }) =>
     `Cancelled the reminder for “${reminder.task_title}” at ${reminderTime(reminder)}.`,
 });

@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
 import { setCompleted } from "../_shared/domain/tasks-status.js";
+import { defineTool } from "../_shared/tool.js";
 import { nextDueDate } from "./_next-occurrence.js";
 import { formatDue, taskIdField } from "./_task-fields.js";
 
@@ -32,7 +31,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id }, ctx: ToolContext) => {
+  handle: async ({ task_id }, ctx) => {
     const { task, changed } = await setCompleted(ctx, task_id, true);
     return { task, changed, next_due_date: await nextDueDate(ctx, task.id) };
   },

@@ -1,12 +1,11 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import {
   CategorySchema,
   createCategory,
   MAX_CATEGORIES,
   MAX_CATEGORY_NAME,
 } from "../_shared/domain/categories.js";
-import type { ToolContext } from "../_shared/domain/context.js";
+import { defineTool } from "../_shared/tool.js";
 import { colorField, nameField } from "./_label-fields.js";
 
 export default defineTool({
@@ -28,6 +27,6 @@ export default defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
-  handle: (input, ctx: ToolContext) => createCategory(ctx, input),
+  handle: (input, ctx) => createCategory(ctx, input),
   summarize: (category) => `Created category “${category.name}”.`,
 });

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { createTag, MAX_TAG_NAME, MAX_TAGS, TagSchema } from "../_shared/domain/tags.js";
+import { defineTool } from "../_shared/tool.js";
 import { colorField, nameField } from "./_label-fields.js";
 
 export default defineTool({
@@ -22,6 +21,6 @@ export default defineTool({
     idempotentHint: false,
     openWorldHint: false,
   },
-  handle: (input, ctx: ToolContext) => createTag(ctx, input),
+  handle: (input, ctx) => createTag(ctx, input),
   summarize: (tag) => `Created tag “${tag.name}”.`,
 });

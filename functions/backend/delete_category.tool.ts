@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { deleteCategory } from "../_shared/domain/categories.js";
-import type { ToolContext } from "../_shared/domain/context.js";
+import { defineTool } from "../_shared/tool.js";
 import { idField } from "./_label-fields.js";
 
 export default defineTool({
@@ -22,7 +21,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ category_id }, ctx: ToolContext) => deleteCategory(ctx, category_id),
+  handle: ({ category_id }, ctx) => deleteCategory(ctx, category_id),
   summarize: ({ name, tasks_affected }) =>
     `Deleted category “${name}”; ${tasks_affected} task${tasks_affected === 1 ? "" : "s"} now uncategorised.`,
 });

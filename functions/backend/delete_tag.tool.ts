@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { deleteTag } from "../_shared/domain/tags.js";
+import { defineTool } from "../_shared/tool.js";
 import { idField } from "./_label-fields.js";
 
 export default defineTool({
@@ -22,7 +21,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ tag_id }, ctx: ToolContext) => deleteTag(ctx, tag_id),
+  handle: ({ tag_id }, ctx) => deleteTag(ctx, tag_id),
   summarize: ({ name, tasks_affected }) =>
     `Deleted tag “${name}”; it was on ${tasks_affected} task${tasks_affected === 1 ? "" : "s"}.`,
 });

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { deleteTask } from "../_shared/domain/tasks.js";
+import { defineTool } from "../_shared/tool.js";
 import { TaskOutput, taskIdField } from "./_task-fields.js";
 
 export default defineTool({
@@ -20,6 +19,6 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id }, ctx: ToolContext) => ({ task: await deleteTask(ctx, task_id) }),
+  handle: async ({ task_id }, ctx) => ({ task: await deleteTask(ctx, task_id) }),
   summarize: ({ task }) => `Deleted task “${task.title}”.`,
 });

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { describeDefaultReminder, getSettings, SettingsSchema } from "../_shared/domain/settings.js";
+import { defineTool } from "../_shared/tool.js";
 
 export default defineTool({
   name: "get_settings",
@@ -12,7 +11,7 @@ export default defineTool({
   input: v.object({}),
   output: SettingsSchema,
   annotations: { title: "Get settings", readOnlyHint: true, openWorldHint: false },
-  handle: (_input, ctx: ToolContext) => getSettings(ctx),
+  handle: (_input, ctx) => getSettings(ctx),
   summarize: (s) =>
     `Now ${s.weekday} ${s.local_time} in ${s.time_zone}; ${describeDefaultReminder(s.default_reminder_minutes)}; reminders go to ${s.email}.`,
 });

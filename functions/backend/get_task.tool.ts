@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { getTask } from "../_shared/domain/tasks.js";
+import { defineTool } from "../_shared/tool.js";
 import { dueSuffix, TaskOutput, taskIdField } from "./_task-fields.js";
 
 export default defineTool({
@@ -12,7 +11,7 @@ export default defineTool({
   input: v.object({ task_id: taskIdField() }),
   output: TaskOutput,
   annotations: { title: "Get task", readOnlyHint: true, openWorldHint: false },
-  handle: async ({ task_id }, ctx: ToolContext) => ({ task: await getTask(ctx, task_id) }),
+  handle: async ({ task_id }, ctx) => ({ task: await getTask(ctx, task_id) }),
   summarize: ({ task }) =>
     `Task “${task.title}” (${task.completed ? "completed" : "open"}, ${task.priority}${dueSuffix(task)}).`,
 });

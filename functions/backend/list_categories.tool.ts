@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CategorySchema, listCategories } from "../_shared/domain/categories.js";
-import type { ToolContext } from "../_shared/domain/context.js";
+import { defineTool } from "../_shared/tool.js";
 import { pageFields } from "./_page-fields.js";
 
 export default defineTool({
@@ -19,7 +18,7 @@ export default defineTool({
     ),
   }),
   annotations: { title: "List categories", readOnlyHint: true, openWorldHint: false },
-  handle: (input, ctx: ToolContext) => listCategories(ctx, input),
+  handle: (input, ctx) => listCategories(ctx, input),
   summarize: ({ categories, nextCursor }) =>
     categories.length === 0
       ? "No categories."

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { listReminders, ReminderSchema } from "../_shared/domain/reminders.js";
+import { defineTool } from "../_shared/tool.js";
 import { pageFields } from "./_page-fields.js";
 import { reminderList } from "./_reminder-summary.js";
 
@@ -26,7 +25,7 @@ export default defineTool({
     ),
   }),
   annotations: { title: "List reminders", readOnlyHint: true, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const { items, nextCursor } = await listReminders(ctx, input);
     return { reminders: items, nextCursor };
   },

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { listTags, TagSchema } from "../_shared/domain/tags.js";
+import { defineTool } from "../_shared/tool.js";
 import { pageFields } from "./_page-fields.js";
 
 export default defineTool({
@@ -19,7 +18,7 @@ export default defineTool({
     ),
   }),
   annotations: { title: "List tags", readOnlyHint: true, openWorldHint: false },
-  handle: (input, ctx: ToolContext) => listTags(ctx, input),
+  handle: (input, ctx) => listTags(ctx, input),
   summarize: ({ tags, nextCursor }) =>
     tags.length === 0
       ? "No tags."

@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { listTasks, TASK_SORTS, TASK_STATUSES } from "../_shared/domain/tasks-query.js";
+import { defineTool } from "../_shared/tool.js";
 import { pageFields } from "./_page-fields.js";
 import { DATE_RULE, TaskPageOutput } from "./_task-fields.js";
 
@@ -41,7 +40,7 @@ export default defineTool({
   }),
   output: v.object({ ...TaskPageOutput.entries, ...noteFields }),
   annotations: { title: "List tasks", readOnlyHint: true, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const notes = new CallNotes();
     const { items, nextCursor } = await listTasks(ctx, input, notes);
     return { tasks: items, nextCursor, ...notes.output() };

@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { checkTimeZone, endOfDay, parseDateInput, zonedIso } from "../_shared/domain/dates.js";
 import { normalizeRule, previewOccurrences } from "../_shared/domain/recurrence.js";
+import { defineTool } from "../_shared/tool.js";
 import { DATE_RULE } from "./_task-fields.js";
 
 const MAX_PREVIEW = 50;
@@ -57,7 +56,7 @@ export default defineTool({
     ),
   }),
   annotations: { title: "Preview recurrence", readOnlyHint: true, openWorldHint: false },
-  handle: (input, ctx: ToolContext) => {
+  handle: (input, ctx) => {
     const timeZone = input.time_zone === undefined ? ctx.user.timeZone : checkTimeZone(input.time_zone);
     const rule = normalizeRule(input.rule);
     const start =

@@ -1,9 +1,8 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { TASK_STATUSES } from "../_shared/domain/tasks-query.js";
 import { MAX_QUERY, searchTasks } from "../_shared/domain/tasks-search.js";
+import { defineTool } from "../_shared/tool.js";
 import { pageFields } from "./_page-fields.js";
 import { TaskPageOutput } from "./_task-fields.js";
 
@@ -26,7 +25,7 @@ export default defineTool({
   }),
   output: v.object({ ...TaskPageOutput.entries, ...noteFields }),
   annotations: { title: "Search tasks", readOnlyHint: true, openWorldHint: false },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const notes = new CallNotes();
     const { items, nextCursor } = await searchTasks(ctx, input, notes);
     return { tasks: items, nextCursor, ...notes.output() };

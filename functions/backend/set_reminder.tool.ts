@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { MAX_MINUTES_BEFORE, ReminderSchema, setReminder } from "../_shared/domain/reminders.js";
+import { defineTool } from "../_shared/tool.js";
 import { reminderTime } from "./_reminder-summary.js";
 import { taskIdField } from "./_task-fields.js";
 
@@ -38,7 +37,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async (input, ctx: ToolContext) => {
+  handle: async (input, ctx) => {
     const notes = new CallNotes();
     return { reminder: await setReminder(ctx, input, notes), ...notes.output() };
   },

@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
 import { setCompleted } from "../_shared/domain/tasks-status.js";
+import { defineTool } from "../_shared/tool.js";
 import { taskIdField } from "./_task-fields.js";
 
 export default defineTool({
@@ -23,7 +22,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ task_id }, ctx: ToolContext) => setCompleted(ctx, task_id, false),
+  handle: ({ task_id }, ctx) => setCompleted(ctx, task_id, false),
   summarize: ({ task, changed }) =>
     changed ? `Reopened “${task.title}”.` : `“${task.title}” was already open; nothing changed.`,
 });

@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CategorySchema, MAX_CATEGORY_NAME, updateCategory } from "../_shared/domain/categories.js";
-import type { ToolContext } from "../_shared/domain/context.js";
+import { defineTool } from "../_shared/tool.js";
 import { clearField, withCleared } from "./_clear-field.js";
 import { colorField, idField, nameField } from "./_label-fields.js";
 
@@ -28,7 +27,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ category_id, clear, ...changes }, ctx: ToolContext) =>
+  handle: ({ category_id, clear, ...changes }, ctx) =>
     updateCategory(ctx, category_id, withCleared(changes, clear)),
   summarize: (category) => `Category “${category.name}” updated (colour ${category.color ?? "none"}).`,
 });

@@ -1,6 +1,4 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { MAX_MINUTES_BEFORE } from "../_shared/domain/reminders.js";
 import {
   describeDefaultReminder,
@@ -8,6 +6,7 @@ import {
   SettingsSchema,
   updateSettings,
 } from "../_shared/domain/settings.js";
+import { defineTool } from "../_shared/tool.js";
 import { clearField, withCleared } from "./_clear-field.js";
 
 export default defineTool({
@@ -46,7 +45,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ clear, ...changes }, ctx: ToolContext) => updateSettings(ctx, withCleared(changes, clear)),
+  handle: ({ clear, ...changes }, ctx) => updateSettings(ctx, withCleared(changes, clear)),
   summarize: (s) =>
     `Settings saved: time zone ${s.time_zone}; ${describeDefaultReminder(s.default_reminder_minutes)}.`,
 });

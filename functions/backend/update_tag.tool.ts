@@ -1,7 +1,6 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { MAX_TAG_NAME, TagSchema, updateTag } from "../_shared/domain/tags.js";
+import { defineTool } from "../_shared/tool.js";
 import { clearField, withCleared } from "./_clear-field.js";
 import { colorField, idField, nameField } from "./_label-fields.js";
 
@@ -28,7 +27,6 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: ({ tag_id, clear, ...changes }, ctx: ToolContext) =>
-    updateTag(ctx, tag_id, withCleared(changes, clear)),
+  handle: ({ tag_id, clear, ...changes }, ctx) => updateTag(ctx, tag_id, withCleared(changes, clear)),
   summarize: (tag) => `Tag “${tag.name}” updated (colour ${tag.color ?? "none"}).`,
 });

@@ -1,8 +1,7 @@
 import * as v from "valibot";
-import { defineTool } from "../../runtime/define.js";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
-import type { ToolContext } from "../_shared/domain/context.js";
 import { updateTask } from "../_shared/domain/tasks-update.js";
+import { defineTool } from "../_shared/tool.js";
 import { clearField, withCleared } from "./_clear-field.js";
 import { dueSuffix, TaskOutput, taskFields, taskIdField } from "./_task-fields.js";
 
@@ -29,7 +28,7 @@ export default defineTool({
     idempotentHint: true,
     openWorldHint: false,
   },
-  handle: async ({ task_id, clear, ...changes }, ctx: ToolContext) => {
+  handle: async ({ task_id, clear, ...changes }, ctx) => {
     const notes = new CallNotes();
     return { task: await updateTask(ctx, task_id, withCleared(changes, clear), notes), ...notes.output() };
   },

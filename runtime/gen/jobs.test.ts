@@ -34,7 +34,7 @@ describe("checkJobData", () => {
     ];
     expect(await checkJobData(units, specs({ "a-typed": [1], "b-typed": { n: "x" }, untyped: 5 }))).toEqual([
       "jobs/a-typed.json: data does not match the schema of functions/alpha/a-typed.job.ts: " +
-        "0: Invalid type: Expected string but received 1",
+        "[0]: Invalid type: Expected string but received 1",
       "jobs/b-typed.json: data does not match the schema of functions/alpha/b-typed.job.ts: " +
         'n: Invalid type: Expected number but received "x"',
     ]);

@@ -1,11 +1,11 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { defineTool, type ToolAnnotations } from "../define.js";
+import { describeIssues } from "../issues.js";
 import type { RegisteredTool } from "../registry.js";
 import {
   check,
   compileTools,
-  describeIssues,
   nulCharacterAt,
   ToolDefinitionError,
   unknownArguments,

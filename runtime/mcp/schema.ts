@@ -8,6 +8,7 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { toJsonSchema } from "@valibot/to-json-schema";
 import type { BaseIssue, BaseSchema } from "valibot";
 import type { ToolDefinition } from "../define.js";
+import { describeIssues } from "../issues.js";
 import type { RegisteredTool } from "../registry.js";
 
 type JsonObject = Record<string, unknown>;
@@ -290,32 +291,4 @@ export async function check<T extends StandardSchemaV1>(
   const result = await schema["~standard"].validate(value);
   if (!result.issues) return { ok: true, value: result.value };
   return { ok: false, message: describeIssues(result.issues) };
-}
-
-const MAX_ISSUES = 5;
-
-export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  const parts = issues.slice(0, MAX_ISSUES).map((issue) => {
-    const at = issuePath(issue);
-    const message = isUnknownField(issue) ? "unknown field, not taken here" : issue.message;
-    return at ? `${at}: ${message}` : message;
-  });
-  if (issues.length > MAX_ISSUES) parts.push(`and ${issues.length - MAX_ISSUES} more`);
-  return parts.join("; ");
-}
-
-/** valibot's issue for a key a v.strictObject does not declare ("Invalid key: Expected never …"). */
-const isUnknownField = (issue: StandardSchemaV1.Issue) =>
-  (issue as { type?: unknown }).type === "strict_object" &&
-  (issue as { expected?: unknown }).expected === "never";
-
-/** ["tasks", 2, "title"] → "tasks[2].title". */
-function issuePath(issue: StandardSchemaV1.Issue): string {
-  let path = "";
-  for (const segment of issue.path ?? []) {
-    const key = typeof segment === "object" ? segment.key : segment;
-    if (typeof key === "number") path += `[${key}]`;
-    else path += path ? `.${String(key)}` : String(key);
-  }
-  return path;
 }

@@ -7,6 +7,7 @@
 import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type EventEnvelope, readEnvelope } from "../cloudevent.js";
 import type { BaseContext, SubscriptionContext, SubscriptionDefinition } from "../define.js";
+import { issueLines } from "../issues.js";
 import type { LogFields, Logger } from "../log.js";
 import { DropMessage } from "../outcomes.js";
 import { runInSpan, Span } from "../trace.js";
@@ -232,22 +233,11 @@ const schemaThrew = (error: unknown): StandardSchemaV1.FailureResult => ({
 
 /**
  * Issues as `path: message` lines, for the log: precise enough to fix the publisher. Validator
- * messages may quote the received value, so they go to the log only, never into an answer.
+ * messages may quote the received value, so they go to the log only, never into an answer, and bounded
+ * (megabytes of quoted value would make one log line per value).
  */
-export function describeIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>): string[] {
-  // Bounded: a message may quote the received value, megabytes of it (a log line per value, not per MB).
-  const lines = issues.slice(0, MAX_LOGGED_ISSUES).map((issue) => {
-    const path = pathOf(issue);
-    return bounded(path ? `${path}: ${issue.message}` : issue.message);
-  });
-  if (issues.length > MAX_LOGGED_ISSUES) lines.push(`… and ${issues.length - MAX_LOGGED_ISSUES} more`);
-  return lines;
-}
-
-const pathOf = (issue: StandardSchemaV1.Issue) =>
-  (issue.path ?? [])
-    .map((segment) => (typeof segment === "object" ? String(segment.key) : String(segment)))
-    .join(".");
+export const describeIssues = (issues: ReadonlyArray<StandardSchemaV1.Issue>): string[] =>
+  issueLines(issues, MAX_LOGGED_ISSUES, bounded);
 
 /** An entry of a bulk delivery (contract §4), as daprd sent it; only what we read is typed. */
 export interface BulkEntry {
@@ -378,10 +368,4 @@ function partitionKey(entry: BulkEntry): string | undefined {
   if (typeof metadata !== "object" || metadata === null) return undefined;
   const key = metadata.__key ?? metadata.partitionKey;
   return typeof key === "string" ? key : undefined;
-}
-
-/** Where the data failed, without what it held: safe to put in an answer. */
-export function issuePaths(issues: ReadonlyArray<StandardSchemaV1.Issue>): string {
-  const paths = issues.map((issue) => pathOf(issue) || "(root)");
-  return [...new Set(paths)].join(", ");
 }

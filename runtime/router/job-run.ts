@@ -4,7 +4,8 @@
  * valid (still a failure to daprd, so the bounded policy gives up, and the log says why).
  */
 import type { BaseContext, JobDefinition } from "../define.js";
-import { describeIssues, issuePaths, validate } from "./delivery.js";
+import { issuePaths } from "../issues.js";
+import { describeIssues, validate } from "./delivery.js";
 
 export type JobRunResult = { status: 200 } | { status: 400 | 500; error: string };
 
