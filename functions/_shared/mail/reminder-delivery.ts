@@ -22,6 +22,7 @@
  * Cost of the lock: one pooled connection per batch in flight, for at most the SMTP timeouts.
  */
 import type { Sql, TransactionSql } from "postgres";
+import { recordEvents, seenEvents } from "../../../runtime/inbox.js";
 import { composeReminderMail } from "./compose.js";
 import { classifyMailError } from "./errors.js";
 import type { Mailer } from "./mailer.js";
@@ -165,10 +166,8 @@ async function decideAndSend(
   changes: Change[],
 ): Promise<ReminderDelivery[]> {
   // Sent together: postgres.js pipelines them on the transaction's connection.
-  const [seen, rows] = await Promise.all([
-    tx<{ event_id: string }[]>`
-      select event_id from processed_events
-      where consumer = ${REMINDER_MAIL_CONSUMER} and event_id = any(${eventIds}::text[])`,
+  const [processed, rows] = await Promise.all([
+    seenEvents(tx, REMINDER_MAIL_CONSUMER, eventIds),
     tx<Row[]>`
       select r.id, r.state, r.task_id, r.remind_at, t.title, t.description, t.priority, t.due_at,
         t.completed, u.email, u.display_name, u.time_zone
@@ -180,7 +179,6 @@ async function decideAndSend(
       order by r.id
       for update of r`,
   ]);
-  const processed = new Set(seen.map((s) => s.event_id));
   const byId = new Map(rows.map((row) => [row.id, row]));
   const taken = new Set<string>();
   // The mail of each task and instant being sent in this batch, for its twins to wait on.
@@ -274,11 +272,6 @@ async function record(tx: TransactionSql, changes: readonly Change[]): Promise<v
       from unnest(${changes.map((c) => c.reminderId)}::uuid[], ${changes.map((c) => c.state)}::text[],
         ${changes.map((c) => c.error)}::text[]) as c (id, state, error)
       where r.id = c.id and r.state = 'published'`,
-    finished.length === 0
-      ? undefined
-      : tx`
-      insert into processed_events (consumer, event_id)
-      select ${REMINDER_MAIL_CONSUMER}, unnest(${finished}::text[])
-      on conflict do nothing`,
+    recordEvents(tx, REMINDER_MAIL_CONSUMER, finished),
   ]);
 }
