@@ -50,6 +50,12 @@ export interface Consumer {
   enqueue(message: BrokerMessage): void;
 }
 
+/**
+ * How many accepted messages `published` keeps (tests and experiments read it); past that the oldest tenth
+ * goes, so a long `taskbeat start` does not grow without bound. Delivery never reads it.
+ */
+export const PUBLISHED_LOG_LIMIT = 10_000;
+
 export class Broker {
   readonly published: PublishedMessage[] = [];
   private consumers: Consumer[] | undefined;
@@ -64,6 +70,7 @@ export class Broker {
     /** Read on every fan-out, so the duplicate fault applies from the next message on. */
     private readonly copies: () => number,
     partitionsPerTopic: number,
+    private readonly publishedLimit = PUBLISHED_LOG_LIMIT,
   ) {
     this.partitions = new Partitions(partitionsPerTopic);
   }
@@ -114,6 +121,9 @@ export class Broker {
         offset: message.offset,
         timestamp: message.timestamp,
       });
+    }
+    if (this.published.length >= this.publishedLimit) {
+      this.published.splice(0, Math.ceil(this.publishedLimit / 10));
     }
     this.published.push({
       pubsub: message.pubsub,

@@ -78,7 +78,7 @@ export interface LocalSidecar {
   readonly url: string;
   readonly port: number;
   readonly faults: Faults;
-  /** Every message accepted by publish (dead-letter publishes included), in order. */
+  /** The messages accepted by publish (dead-letter publishes included), in order: the last 10,000 at most. */
   readonly published: PublishedMessage[];
   /** Subscriptions discovered from the app. */
   subscriptions(): DiscoveredSubscription[];
