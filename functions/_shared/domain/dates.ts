@@ -1,8 +1,9 @@
 /**
  * Dates as people hand them to an assistant: ISO 8601 with or without a time or an offset, read in an
- * IANA time zone. Wall-time arithmetic goes through Intl only, so DST rules come from the ICU data
- * Node ships with, not from a table of our own.
+ * IANA time zone. Wall-time arithmetic is the runtime's (runtime/schedule/zone.ts: Intl only, so DST rules
+ * come from the ICU data Node ships with), with Temporal's "compatible" rule for times DST skips or repeats.
  */
+import { fromWallCompatible, toWall } from "../../../runtime/schedule/zone.js";
 import { DomainError } from "./errors.js";
 import { abbreviationHint } from "./zone-abbreviations.js";
 
@@ -14,26 +15,6 @@ export interface WallTime {
   minute: number;
   second: number;
   millisecond: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let found = formatters.get(timeZone);
-  if (!found) {
-    found = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, found);
-  }
-  return found;
 }
 
 /**
@@ -87,18 +68,15 @@ export function checkTimeZone(timeZone: string): string {
 }
 
 export function wallTimeOf(instant: Date, timeZone: string): WallTime {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(instant)) {
-    if (part.type !== "literal") parts[part.type] = Number(part.value);
-  }
+  const wall = new Date(toWall(instant.getTime(), timeZone));
   return {
-    year: parts.year ?? 0,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-    millisecond: instant.getUTCMilliseconds(),
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    millisecond: wall.getUTCMilliseconds(),
   };
 }
 
@@ -106,24 +84,14 @@ const wallAsUtc = (w: WallTime) =>
   Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second, w.millisecond);
 
 /** The zone's offset from UTC at an instant, in milliseconds. */
-function offsetAt(epochMs: number, timeZone: string): number {
-  const whole = Math.floor(epochMs / 1000) * 1000;
-  return wallAsUtc({ ...wallTimeOf(new Date(whole), timeZone), millisecond: 0 }) - whole;
-}
+const offsetAt = (epochMs: number, timeZone: string): number => toWall(epochMs, timeZone) - epochMs;
 
 /**
  * The instant a wall time names in a zone. Like Temporal's "compatible": a time skipped by a DST jump
  * moves forward by the jump (02:30 → 03:30), and a time that happens twice takes the first.
  */
 export function zonedInstant(wall: WallTime, timeZone: string): Date {
-  const local = wallAsUtc(wall);
-  const day = 86_400_000;
-  const before = offsetAt(local - day, timeZone);
-  const after = offsetAt(local + day, timeZone);
-  const candidates = [local - before, local - after].filter(
-    (epoch) => wallAsUtc(wallTimeOf(new Date(epoch), timeZone)) === local,
-  );
-  return new Date(candidates.length > 0 ? Math.min(...candidates) : local - before);
+  return new Date(fromWallCompatible(wallAsUtc(wall), timeZone));
 }
 
 /** 23:59:59 of the day `instant` falls on in the zone: what a date without a time means. */
