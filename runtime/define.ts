@@ -68,8 +68,8 @@ export interface SubscriptionDefinition<TSchema extends StandardSchemaV1 = Stand
 
 export interface JobDefinition<TSchema extends StandardSchemaV1 = StandardSchemaV1> {
   readonly kind: "job";
-  /** Equals the file name and `jobs/<name>.json`. */
-  readonly name: string;
+  /** The job's name is its file's (`<name>.job.ts`, scheduled by `jobs/<name>.json`); if given, it must match. */
+  readonly name?: string;
   /** Validates the job's `data`; omit for jobs that take none. */
   readonly schema?: TSchema;
   handle(data: StandardSchemaV1.InferOutput<TSchema>, ctx: JobContext): Awaitable<void>;
@@ -208,7 +208,6 @@ export function defineSubscription<TSchema extends StandardSchemaV1>(
  * @example
  * // functions/shop/nightly-report.job.ts, scheduled by jobs/nightly-report.json
  * export default defineJob({
- *   name: "nightly-report",
  *   async handle(_data, ctx) { ctx.log.info("report", { orders: await countOrders(ctx.sql) }) },
  * });
  */

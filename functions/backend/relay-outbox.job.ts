@@ -10,7 +10,6 @@ import { drainOutbox } from "../../runtime/outbox/relay-runner.js";
 const BUDGET_MS = 8_000;
 
 export default defineJob({
-  name: "relay-outbox",
   async handle(_data, ctx) {
     const result = await drainOutbox(ctx.sql, ctx.dapr, { log: ctx.log, budgetMs: BUDGET_MS });
     if (result.published + result.failed > 0) ctx.log.info("outbox relayed", { ...result });

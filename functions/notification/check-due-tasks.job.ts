@@ -57,7 +57,6 @@ function alarmFor(ctx: JobContext): ClaimAlarm {
 }
 
 export default defineJob({
-  name: "check-due-tasks",
   async handle(_data, ctx) {
     const result = await claim(ctx, "tick");
     await recordLastRun(ctx.dapr, ctx.log, {

@@ -13,7 +13,6 @@ const BATCH = 5_000;
 const BUDGET_MS = 20_000;
 
 export default defineJob({
-  name: "prune-processed-events",
   schema: v.optional(
     v.object({ keep_days: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 14) }),
     { keep_days: 14 },

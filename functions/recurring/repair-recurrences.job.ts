@@ -18,7 +18,6 @@ const HORIZON = "30 days";
 const BATCH = 100;
 
 export default defineJob({
-  name: "repair-recurrences",
   async handle(_data, ctx) {
     const stuck = await ctx.sql<{ id: string; sweep_id: string }[]>`
       select t.id, s.sweep_id

@@ -112,7 +112,8 @@ function checkModule(loaded: LoadedModule, report: (message: string) => void): S
       };
     }
     case "job":
-      if (exported.name !== name) {
+      // The name comes from the file; a job that still states one must agree with it.
+      if (exported.name !== undefined && exported.name !== name) {
         fail(`job name "${String(exported.name)}" must equal the file name "${name}"`);
       }
       if (exported.schema !== undefined && !isStandardSchema(exported.schema)) {

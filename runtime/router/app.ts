@@ -183,12 +183,7 @@ export function createApp(options: AppOptions): Hono {
         const read = await readCapped(c, maxBody, jobLog);
         // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
         if (!read.ok) return c.json({ error: "request body too large" }, 413);
-        const result = await runJob(
-          job.unit,
-          read.text,
-          { ...base, log: jobLog },
-          c.req.header("traceparent"),
-        );
+        const result = await runJob(job, read.text, { ...base, log: jobLog }, c.req.header("traceparent"));
         metrics.recordJob(name, result.status === 200, (performance.now() - startedAt) / 1000);
         return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
       }),

@@ -10,7 +10,7 @@ import { describeIssues, validate } from "./delivery.js";
 export type JobRunResult = { status: 200 } | { status: 400 | 500; error: string };
 
 export async function runJob(
-  unit: JobDefinition,
+  { name, unit }: { name: string; unit: JobDefinition },
   rawBody: string,
   base: BaseContext,
   traceparent: string | undefined,
@@ -35,7 +35,7 @@ export async function runJob(
   try {
     await unit.handle(data, {
       ...base,
-      job: traceparent ? { name: unit.name, traceparent } : { name: unit.name },
+      job: traceparent ? { name, traceparent } : { name },
     });
     return { status: 200 };
   } catch (error) {
