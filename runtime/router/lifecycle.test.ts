@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Lifecycle } from "./lifecycle.js";
 
 function deferred() {
@@ -10,6 +10,14 @@ function deferred() {
 }
 
 describe("Lifecycle", () => {
+  // A fake clock: the grace periods and waits below are exact, with no wall-clock time spent.
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("drain waits for in-flight work, then reports it finished in time", async () => {
     const lifecycle = new Lifecycle();
     const gate = deferred();
@@ -19,7 +27,7 @@ describe("Lifecycle", () => {
     const draining = lifecycle.drain(5_000).then((finished) => {
       drained = finished;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(20);
     expect(lifecycle.isDraining).toBe(true);
     expect(drained).toBeUndefined();
     gate.resolve();
@@ -34,8 +42,12 @@ describe("Lifecycle", () => {
     const gate = deferred();
     void lifecycle.track(() => gate.promise);
     const started = Date.now();
-    expect(await lifecycle.drain(50)).toBe(false);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    const draining = lifecycle.drain(50);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(lifecycle.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await draining).toBe(false);
+    expect(Date.now() - started).toBe(50);
     expect(lifecycle.signal.aborted).toBe(true);
     gate.resolve();
   });
@@ -55,7 +67,7 @@ describe("Lifecycle", () => {
     const draining = lifecycle.drain(5_000).then(() => {
       drained = true;
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(20);
     expect(drained).toBe(false);
     lifecycle.end();
     await draining;
