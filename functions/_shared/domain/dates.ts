@@ -42,6 +42,11 @@ export const CURRENT_ZONE_NAMES: Readonly<Record<string, string>> = {
   "Pacific/Enderbury": "Pacific/Kanton",
   "Pacific/Ponape": "Pacific/Pohnpei",
   "Pacific/Truk": "Pacific/Chuuk",
+  // tzdata 2024b made the POSIX-style US zones links to these cities; Node 24's ICU keeps the old names.
+  EST5EDT: "America/New_York",
+  CST6CDT: "America/Chicago",
+  MST7MDT: "America/Denver",
+  PST8PDT: "America/Los_Angeles",
 };
 
 /** The canonical spelling of an IANA zone ("europe/berlin" → "Europe/Berlin"), or INVALID_TIME_ZONE. */
