@@ -24,6 +24,16 @@ const milliseconds = (fallback: number) =>
     v.minValue(0, "must be ≥ 0"),
   );
 
+/** "a, b,,c" → ["a", "b", "c"]. */
+const splitList = (list: string) =>
+  list
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** A comma-separated list, as a manifest or a shell writes one. */
+const commaList = v.optional(v.pipe(v.string(), v.transform(splitList)));
+
 const optionalText = v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty when set")));
 
 /**
@@ -85,32 +95,12 @@ const EnvSchema = v.object({
   ),
   TASKBEAT_TOKEN: setting(optionalText, "the user `taskbeat mcp` acts for (a token from `taskbeat users`)"),
   MCP_ALLOWED_HOSTS: setting(
-    v.optional(
-      v.pipe(
-        v.string(),
-        v.transform((list) =>
-          list
-            .split(",")
-            .map((host) => host.trim())
-            .filter(Boolean),
-        ),
-      ),
-    ),
+    commaList,
     "comma-separated host names (any port) allowed in `Host`/`Origin` at `/mcp`; `*.example.com` matches subdomains",
     "loopback names",
   ),
   OUTBOX_RELAY_TOPICS: setting(
-    v.optional(
-      v.pipe(
-        v.string(),
-        v.transform((list) =>
-          list
-            .split(",")
-            .map((topic) => topic.trim())
-            .filter(Boolean),
-        ),
-      ),
-    ),
+    commaList,
     "comma-separated topics this process's outbox relay publishes (per-app pub/sub scopes let a group publish " +
       "only its own); empty: none",
     "all topics",
@@ -217,12 +207,7 @@ const EnvSchema = v.object({
     v.optional(
       v.pipe(
         v.string(),
-        v.transform((list) =>
-          list
-            .split(",")
-            .map((host) => host.trim().toLowerCase())
-            .filter(Boolean),
-        ),
+        v.transform((list) => splitList(list).map((host) => host.toLowerCase())),
       ),
     ),
     "host names a Client ID Metadata Document may be fetched from although they resolve to private or loopback " +

@@ -1,5 +1,3 @@
-/** The `taskbeat` command as a user runs it: a real process, real ports, real signals. */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { authenticate } from "../functions/_shared/auth/tokens.js";
 import { type LocalSidecar, startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
+import { runCli } from "./support/cli.js";
 import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";
 import { type Spawned, spawnTs } from "./support/process.js";
@@ -39,24 +38,8 @@ const onTestDb = () => ({
   ...(db.embedded ? { DATABASE_POOL_MAX: "1" } : {}),
 });
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    // No inherited DATABASE_URL: a command under test must never touch the database the tests run on.
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// No inherited DATABASE_URL: a command under test must never touch the database the tests run on.
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { DATABASE_URL: "", ...env });
 
 let sidecar: LocalSidecar | undefined;
 afterEach(async () => {

@@ -14,6 +14,7 @@ import { createUser, issueToken } from "../functions/_shared/auth/tokens.js";
 import { type LocalSidecar, startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
 import { useTestDb } from "./support/db.js";
+import { postToolCall } from "./support/http.js";
 import { freePort } from "./support/ports.js";
 import { type Spawned, spawnTs } from "./support/process.js";
 
@@ -72,25 +73,11 @@ describe("SIGTERM under steady MCP load", () => {
 
       const outcomes: Outcome[] = [];
       let stop = false;
-      let id = 0;
       const client = async () => {
         while (!stop) {
           const sentAt = Date.now();
           try {
-            const response = await fetch(`${url}/mcp`, {
-              method: "POST",
-              headers: {
-                authorization: `Bearer ${token}`,
-                "content-type": "application/json",
-                accept: "application/json, text/event-stream",
-              },
-              body: JSON.stringify({
-                jsonrpc: "2.0",
-                id: ++id,
-                method: "tools/call",
-                params: { name: "list_tasks", arguments: {} },
-              }),
-            });
+            const response = await postToolCall(url, token, "list_tasks", {});
             const body = (await response.json()) as { result?: { isError?: boolean } };
             outcomes.push({
               sentAt,

@@ -3,20 +3,11 @@
  * `/mcp`, over Streamable HTTP with the SDK's own `Client`, against real PostgreSQL. A create →
  * list → search → complete round trip, and every tool advertised with schemas and annotations.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Sql } from "postgres";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, issueToken } from "../functions/_shared/auth/tokens.js";
-import type { DaprClient } from "../runtime/dapr/client.js";
-import { registry } from "../runtime/generated/registry.gen.js";
-import { silentLogger } from "../runtime/log.js";
-import { RuntimeMetrics } from "../runtime/metrics.js";
-import type { Registry } from "../runtime/registry.js";
-import { createApp } from "../runtime/router/app.js";
-import { Lifecycle } from "../runtime/router/lifecycle.js";
+import { connectClient, serveBackend, userToken } from "./support/backend-app.js";
 import { useTestDb } from "./support/db.js";
-import { type Served, serveApp } from "./support/http.js";
+import type { Served } from "./support/http.js";
 
 const db = useTestDb("mcp-backend");
 
@@ -53,28 +44,12 @@ let client: Client;
 let committed = 0;
 
 beforeAll(async () => {
-  const app = createApp({
-    registry: registry as Registry,
-    groups: ["backend"],
-    sql: db.sql,
-    // Tools never call the sidecar; the relay does, and it is not part of this test.
-    dapr: {} as DaprClient,
-    log: silentLogger,
-    metrics: new RuntimeMetrics(),
-    lifecycle: new Lifecycle(),
+  served = await serveBackend(db.sql, {
     onEventsCommitted: () => {
       committed++;
     },
   });
-  served = await serveApp(app);
-  const user = await createUser(db.sql as Sql, { email: "ada@example.com", timeZone: "Europe/Berlin" });
-  const token = await issueToken(db.sql as Sql, user.id);
-  client = new Client({ name: "test-assistant", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
+  client = await connectClient(served.url, await userToken(db.sql, "ada@example.com", "Europe/Berlin"));
 });
 afterAll(async () => {
   await client?.close();

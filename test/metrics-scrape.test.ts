@@ -2,21 +2,13 @@
  * `/metrics` as Prometheus scrapes it: the backend group behind real HTTP and real PostgreSQL, driven by
  * the MCP SDK's own client, then linted by Prometheus' `promtool check metrics`.
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Sql } from "postgres";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, issueToken } from "../functions/_shared/auth/tokens.js";
-import type { DaprClient } from "../runtime/dapr/client.js";
 import { databaseGauges } from "../runtime/db-gauges.js";
-import { registry } from "../runtime/generated/registry.gen.js";
-import { silentLogger } from "../runtime/log.js";
 import { RuntimeMetrics } from "../runtime/metrics.js";
-import type { Registry } from "../runtime/registry.js";
-import { createApp } from "../runtime/router/app.js";
-import { Lifecycle } from "../runtime/router/lifecycle.js";
+import { connectClient, serveBackend, userToken } from "./support/backend-app.js";
 import { useTestDb } from "./support/db.js";
-import { type Served, serveApp } from "./support/http.js";
+import type { Served } from "./support/http.js";
 import { promtoolCheckMetrics, promtoolMissing } from "./support/promtool.js";
 
 const db = useTestDb("metrics-scrape");
@@ -27,24 +19,8 @@ const metrics = new RuntimeMetrics();
 
 beforeAll(async () => {
   metrics.addCollector(databaseGauges(db.sql, { cacheMs: 0 }));
-  const app = createApp({
-    registry: registry as Registry,
-    groups: ["backend"],
-    sql: db.sql,
-    dapr: {} as DaprClient,
-    log: silentLogger,
-    metrics,
-    lifecycle: new Lifecycle(),
-  });
-  served = await serveApp(app);
-  const user = await createUser(db.sql as Sql, { email: "metrics@example.com", timeZone: "UTC" });
-  const token = await issueToken(db.sql as Sql, user.id);
-  client = new Client({ name: "metrics-test", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
-  );
+  served = await serveBackend(db.sql, { metrics });
+  client = await connectClient(served.url, await userToken(db.sql, "metrics@example.com"), "metrics-test");
 });
 afterAll(async () => {
   await client?.close();

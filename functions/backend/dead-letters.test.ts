@@ -1,59 +1,20 @@
-/**
- * Dead letters an operator can see and act on: a message Dapr moved to a `-dlq` topic, delivered to the
- * backend's route as daprd would (twice), lands once in PostgreSQL; `taskbeat dead-letters` (the real CLI,
- * in its own process) lists, shows, replays it into the outbox with its id, and discards; the same for an
- * outbox row the relay gave up on.
- */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { DaprClient } from "../../runtime/dapr/client.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
-import type { Registry } from "../../runtime/registry.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { serveBackend } from "../../test/support/backend-app.js";
+import { runCli } from "../../test/support/cli.js";
 import { useTestDb } from "../../test/support/db.js";
-import { type Served, serveApp } from "../../test/support/http.js";
+import type { Served } from "../../test/support/http.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 const db = useTestDb("dead-letters");
 let served: Served;
 
 beforeAll(async () => {
-  served = await serveApp(
-    createApp({
-      registry: registry as Registry,
-      groups: ["backend"],
-      sql: db.sql,
-      dapr: {} as DaprClient,
-      log: silentLogger,
-      metrics: new RuntimeMetrics({ processMetrics: false }),
-      lifecycle: new Lifecycle(),
-    }),
-  );
+  served = await serveBackend(db.sql);
 });
 afterAll(() => served?.close());
 
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [`${root}bin/taskbeat.mjs`, "dead-letters", ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: "warn" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) =>
+  runCli(["dead-letters", ...args], { DATABASE_URL: db.url, LOG_LEVEL: "warn" });
 
 const reminderDue = (id: string) => ({
   specversion: "1.0",

@@ -17,15 +17,9 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, issueToken } from "../../functions/_shared/auth/tokens.js";
-import type { DaprClient } from "../../runtime/dapr/client.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
-import type { Registry } from "../../runtime/registry.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { serveBackend } from "../support/backend-app.js";
 import { useTestDb } from "../support/db.js";
-import { type Served, serveApp } from "../support/http.js";
+import type { Served } from "../support/http.js";
 
 const db = useTestDb("chained-scenario");
 const bin = fileURLToPath(new URL("../../bin/taskbeat.mjs", import.meta.url));
@@ -39,18 +33,7 @@ interface Assistant {
 let served: Served;
 
 beforeAll(async () => {
-  served = await serveApp(
-    createApp({
-      registry: registry as Registry,
-      groups: ["backend"],
-      sql: db.sql,
-      dapr: {} as DaprClient,
-      log: silentLogger,
-      metrics: new RuntimeMetrics(),
-      lifecycle: new Lifecycle(),
-      onEventsCommitted: () => {},
-    }),
-  );
+  served = await serveBackend(db.sql);
 });
 afterAll(async () => {
   await served?.close();

@@ -6,22 +6,13 @@
  * - a NUL character in any string argument is a VALIDATION_ERROR naming the field;
  * - every summary and error sentence ends with exactly one full stop (or ? ! …), never "..".
  */
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, issueToken } from "../../functions/_shared/auth/tokens.js";
-import type { DaprClient } from "../../runtime/dapr/client.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
 import { toolErrorOf } from "../../runtime/mcp/server.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
-import type { Registry } from "../../runtime/registry.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { connectClient, serveBackend, userToken } from "../support/backend-app.js";
 import { useTestDb } from "../support/db.js";
-import { type Served, serveApp } from "../support/http.js";
+import type { Served } from "../support/http.js";
 
 const db = useTestDb("every-tool");
 
@@ -137,24 +128,11 @@ function stringFields(schema: Json, prefix = ""): Array<{ path: string; set: (ar
 }
 
 beforeAll(async () => {
-  const app = createApp({
-    registry: registry as Registry,
-    groups: ["backend"],
-    sql: db.sql,
-    dapr: {} as DaprClient,
-    log: silentLogger,
-    metrics: new RuntimeMetrics(),
-    lifecycle: new Lifecycle(),
-    onEventsCommitted: () => {},
-  });
-  served = await serveApp(app);
-  const user = await createUser(db.sql as Sql, { email: "every@example.com", timeZone: "Europe/Paris" });
-  const token = await issueToken(db.sql as Sql, user.id);
-  client = new Client({ name: "every-tool", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`), {
-      requestInit: { headers: { Authorization: `Bearer ${token}` } },
-    }),
+  served = await serveBackend(db.sql);
+  client = await connectClient(
+    served.url,
+    await userToken(db.sql, "every@example.com", "Europe/Paris"),
+    "every-tool",
   );
   tools = (await client.listTools()).tools;
 });

@@ -20,18 +20,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Sql } from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUser, issueToken } from "../../functions/_shared/auth/tokens.js";
-import type { DaprClient } from "../../runtime/dapr/client.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
-import type { Registry } from "../../runtime/registry.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { serveBackend, userToken } from "../support/backend-app.js";
 import { useTestDb } from "../support/db.js";
-import { type Served, serveApp } from "../support/http.js";
+import type { Served } from "../support/http.js";
 
 const run = promisify(execFile);
 const NODE_MAJOR = Number(process.versions.node.split(".")[0]);
@@ -98,21 +90,8 @@ let token: string;
 
 beforeAll(async () => {
   if (!supported) return;
-  served = await serveApp(
-    createApp({
-      registry: registry as Registry,
-      groups: ["backend"],
-      sql: db.sql,
-      // Tools never call the sidecar; the relay does, and it is not part of this test.
-      dapr: {} as DaprClient,
-      log: silentLogger,
-      metrics: new RuntimeMetrics(),
-      lifecycle: new Lifecycle(),
-      onEventsCommitted: () => {},
-    }),
-  );
-  const user = await createUser(db.sql as Sql, { email: "conformance@example.com", timeZone: "UTC" });
-  token = await issueToken(db.sql as Sql, user.id);
+  served = await serveBackend(db.sql);
+  token = await userToken(db.sql, "conformance@example.com");
   forwarder = await forwardWithToken(served.port, token);
   url = `http://127.0.0.1:${(forwarder.address() as AddressInfo).port}/mcp`;
   outDir = await mkdtemp(join(tmpdir(), "taskbeat-conformance-"));

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { runCli } from "../support/cli.js";
 import { linesOf, type Spawned, spawnTs } from "../support/process.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -22,23 +23,8 @@ export async function removeTempDirs(): Promise<void> {
 }
 
 /** A one-off command; no DATABASE_URL is inherited, so the tests' database is never touched. */
-export function run(args: string[], env: Record<string, string>, cwd = root) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: { ...process.env, DATABASE_URL: "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export const run = (args: string[], env: Record<string, string>, cwd = root) =>
+  runCli(args, { DATABASE_URL: "", ...env }, cwd);
 
 /**
  * `taskbeat start` as a process whose output lines can be awaited. From the project, through tsx like the

@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { useTestDb } from "../support/db.js";
+import { postToolCall } from "../support/http.js";
 import { freePort } from "../support/ports.js";
 import { startTestSmtp, type TestSmtp } from "../support/smtp.js";
 
@@ -75,23 +76,9 @@ async function start(): Promise<{ child: ChildProcess; lines: string[] }> {
 }
 
 let token = "";
-let nextId = 1;
 /** One MCP tools/call over Streamable HTTP; the structured result. */
 async function call(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await fetch(`http://127.0.0.1:${env.PORT}/mcp`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${token}`,
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: nextId++,
-      method: "tools/call",
-      params: { name, arguments: args },
-    }),
-  });
+  const response = await postToolCall(`http://127.0.0.1:${env.PORT}`, token, name, args);
   const text = await response.text();
   const json = text.startsWith("{")
     ? text

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Sql } from "postgres";
+import { postToolCall } from "./http.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = `${root}bin/taskbeat.mjs`;
@@ -112,8 +113,6 @@ export type CallOutcome =
   /** No answer at all: refused, reset, or timed out. */
   | { kind: "no-answer"; error: string };
 
-let ids = 0;
-
 /** One `tools/call` over Streamable HTTP (stateless, JSON responses), as an assistant sends it. */
 export async function callTool(
   url: string,
@@ -125,21 +124,13 @@ export async function callTool(
   let response: Response;
   let body: string;
   try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${token}`,
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: ++ids,
-        method: "tools/call",
-        params: { name, arguments: args },
-      }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    response = await postToolCall(
+      url.replace(/\/mcp$/, ""),
+      token,
+      name,
+      args,
+      AbortSignal.timeout(timeoutMs),
+    );
     body = await response.text();
   } catch (error) {
     return { kind: "no-answer", error: String((error as Error).cause ?? error) };

@@ -24,3 +24,33 @@ export async function serveApp(app: Hono): Promise<Served> {
       }),
   };
 }
+
+let rpcIds = 0;
+
+/**
+ * One MCP `tools/call` over Streamable HTTP as raw JSON-RPC, the way a client sends it: for tests about what
+ * the transport answers (status codes, drains, dropped connections), where an SDK client would hide it.
+ */
+export function postToolCall(
+  url: string,
+  token: string,
+  name: string,
+  args: Record<string, unknown>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return fetch(`${url}/mcp`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: ++rpcIds,
+      method: "tools/call",
+      params: { name, arguments: args },
+    }),
+    ...(signal ? { signal } : {}),
+  });
+}

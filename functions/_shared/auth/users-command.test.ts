@@ -1,30 +1,12 @@
-/** `taskbeat users list` and `taskbeat users revoke`, run as a person runs them: the real command. */
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runCli } from "../../../test/support/cli.js";
 import { useTestDb } from "../../../test/support/db.js";
 import { authenticate } from "./tokens.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
 const db = useTestDb("users-command");
 
-function taskbeat(...args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [`${root}bin/taskbeat.mjs`, "users", ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: db.url, ...(db.embedded ? { DATABASE_POOL_MAX: "1" } : {}) },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const taskbeat = (...args: string[]) =>
+  runCli(["users", ...args], { DATABASE_URL: db.url, ...(db.embedded ? { DATABASE_POOL_MAX: "1" } : {}) });
 
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1) ?? "";
 
