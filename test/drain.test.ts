@@ -39,6 +39,7 @@ interface Outcome {
 const DELAY_MS = 1_500;
 const RACE_MS = 50;
 const CLIENTS = 4;
+const RACE_ERRORS = ["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"];
 
 describe("SIGTERM under steady MCP load", () => {
   it.skipIf(embedded)(
@@ -78,6 +79,11 @@ describe("SIGTERM under steady MCP load", () => {
           const sentAt = Date.now();
           try {
             const response = await postToolCall(url, token, "list_tasks", {});
+            if (!response.ok) {
+              await response.body?.cancel();
+              outcomes.push({ sentAt, doneAt: Date.now(), status: response.status });
+              continue;
+            }
             const body = (await response.json()) as { result?: { isError?: boolean } };
             outcomes.push({
               sentAt,
@@ -117,7 +123,17 @@ describe("SIGTERM under steady MCP load", () => {
       expect(outcomes.filter((o) => o.error === "ECONNREFUSED").length).toBeGreaterThan(0);
       const beforeClose = outcomes.filter((o) => o.sentAt < closedAt - RACE_MS);
       const racing = outcomes.filter((o) => o.sentAt >= closedAt - RACE_MS && o.sentAt < closedAt);
-      expect(racing.filter((o) => o.status !== 200).length).toBeLessThanOrEqual(CLIENTS);
+      // The logged moment comes a little after the real close (more under load): a refusal shows the
+      // listener was already closed, so it is not a request lost in the race.
+      const racingFailures = racing.filter((o) => o.status !== 200 && o.error !== "ECONNREFUSED");
+      expect(racingFailures.length, JSON.stringify(racingFailures)).toBeLessThanOrEqual(CLIENTS);
+      // What fails in the race is the connection or a 503, never an answer with an error in it.
+      for (const failure of racingFailures) {
+        expect(
+          failure.status === 503 || RACE_ERRORS.includes(failure.error ?? ""),
+          JSON.stringify(failure),
+        ).toBe(true);
+      }
       // Requests were served in full during the delay, after SIGTERM…
       expect(
         beforeClose.filter((o) => o.sentAt > sigtermAt + 200 && o.status === 200).length,
