@@ -16,6 +16,7 @@ import type { DaprClient } from "./dapr/client.js";
 import type { Logger } from "./log.js";
 import type { McpRequestExtra } from "./mcp/server.js";
 import type { ReadinessCheck } from "./router/health.js";
+import type { Span } from "./trace.js";
 
 /** What every handler gets besides its data. */
 export interface BaseContext {
@@ -30,6 +31,11 @@ export interface BaseContext {
   stopping: AbortSignal;
   /** Tell the outbox relay that a transaction committed events, so they go out now, not at its next tick. */
   onEventsCommitted: () => void;
+  /**
+   * The request's span (runtime/trace.ts): pass it to what writes outbox events (`enqueueEvents`), so
+   * they continue this trace. `log` already carries it. Undefined outside a request.
+   */
+  span?: Span;
 }
 
 export interface SubscriptionContext extends BaseContext {
@@ -112,7 +118,10 @@ export interface ToolDefinition<
 /** What a tool's context is built from, before the application adds who is calling. */
 export interface ToolBaseContext {
   sql: Sql;
+  /** Carries the call's trace_id and span_id. */
   log: Logger;
+  /** The call's span, a child of the MCP client's `traceparent` (none under stdio). */
+  span?: Span;
   /** Called after a transaction that wrote outbox rows commits (kicks the relay). */
   onEventsCommitted?: () => void;
 }

@@ -2,11 +2,11 @@
  * Structured logging: one JSON object per line. `taskbeat serve` writes to stdout, where Kubernetes and
  * its log collectors expect it; everything else (the CLI's commands, `taskbeat start`, and `taskbeat mcp`,
  * whose stdout is the MCP protocol) writes to stderr, so stdout stays free for output
- * (`taskbeat users create … | tail -n1` must see only the token). A line written while a request is
- * handled carries its `trace_id` and `span_id` (runtime/trace.ts). Errors are fields of that one line,
- * never a plain-text stack trace of their own.
+ * (`taskbeat users create … | tail -n1` must see only the token). A request's logger (`ctx.log`, made by
+ * `tracedLogger`) writes its `trace_id` and `span_id` on every line (runtime/trace.ts). Errors are fields
+ * of that one line, never a plain-text stack trace of their own.
  */
-import { currentSpan } from "./trace.js";
+import { type Span, traceFields } from "./trace.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
@@ -37,14 +37,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const base = options.base ?? {};
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (rank[level] < min) return;
-    const span = currentSpan();
-    const trace = span ? { trace_id: span.traceId, span_id: span.spanId } : undefined;
-    write(
-      JSON.stringify(
-        { time: new Date().toISOString(), level, msg, ...trace, ...base, ...fields },
-        errorReplacer,
-      ),
-    );
+    write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }, errorReplacer));
   };
   return {
     debug: (msg, fields) => emit("debug", msg, fields),
@@ -54,6 +47,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     child: (fields) => createLogger({ ...options, base: { ...base, ...fields } }),
   };
 }
+
+/** The logger of one request: every line carries the span's `trace_id` and `span_id`. */
+export const tracedLogger = (log: Logger, span: Span): Logger => log.child(traceFields(span));
 
 /** A logger that discards everything; for tests and benchmarks that measure other things. */
 export const silentLogger: Logger = createLogger({ write: () => {} });

@@ -1,16 +1,16 @@
 /**
  * W3C trace context for the work one request does: a delivery, a job run, an MCP call. Each gets a new
  * span under the caller's `traceparent` (daprd's callback span, or the MCP client's), or a new trace when
- * there is none, and it is current (AsyncLocalStorage) for everything the request does: every log line
- * carries `trace_id` and `span_id`, and every outbox event written carries the span as its CloudEvent
- * `traceparent`, so the next hop continues the same trace (runtime/outbox/enqueue.ts). Spans are not
- * exported by the app; daprd exports its own, which these link up.
+ * there is none. The span travels explicitly, in the handler's context (`ctx.span`): the request's logger
+ * carries its `trace_id` and `span_id` (`tracedLogger`), and the outbox events the handler writes carry it
+ * as their CloudEvent `traceparent` (runtime/outbox/enqueue.ts), so the next hop continues the same trace.
+ * Spans are not exported by the app; daprd exports its own, which these link up.
  *
- * Ids are made on first use: most deliveries log nothing and write no event, and their span then costs
- * one small object (the delivery benchmark's budget, BENCHMARKS.md). Not the dev sidecar's trace.ts:
- * `serve` must not load the development sidecar (test/layout.test.ts).
+ * Explicit rather than AsyncLocalStorage: on Node 20 a storage once entered makes every promise in the
+ * process pay an async hook, ~13 % of a delivery (BENCHMARKS.md). Ids are made on first use: most
+ * deliveries log nothing and write no event, and their span then costs one small object. Not the dev
+ * sidecar's trace.ts: `serve` must not load the development sidecar (test/layout.test.ts).
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomFillSync } from "node:crypto";
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
@@ -77,10 +77,8 @@ export class Span {
   }
 }
 
-const storage = new AsyncLocalStorage<Span>();
-
-/** The span of the request being handled; undefined outside one (start-up, the relay, a CLI command). */
-export const currentSpan = (): Span | undefined => storage.getStore();
-
-/** Runs `work` with `span` current, for everything it does, synchronously or not. */
-export const runInSpan = <T>(span: Span, work: () => T): T => storage.run(span, work);
+/** The fields a log line written for `span`'s request carries. */
+export const traceFields = (span: Span): { trace_id: string; span_id: string } => ({
+  trace_id: span.traceId,
+  span_id: span.spanId,
+});

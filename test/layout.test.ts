@@ -65,4 +65,16 @@ describe("layout", () => {
     }
     expect([...seen].filter((file) => file.startsWith("runtime/dev-sidecar/"))).toEqual([]);
   });
+
+  it("no AsyncLocalStorage in the framework or the application: the request's span travels in ctx", async () => {
+    // On Node 20 a storage, once entered, makes every promise of the process run an async hook: ~13 % of
+    // a delivery (BENCHMARKS.md). runtime/trace.ts says how the span travels instead.
+    const offenders: string[] = [];
+    for (const file of [...(await sources("runtime")), ...(await sources("functions"))]) {
+      if (file.endsWith(".test.ts")) continue;
+      const text = await readFile(path.join(root, file), "utf8");
+      if (/new AsyncLocalStorage|from "node:async_hooks"/.test(text)) offenders.push(file);
+    }
+    expect(offenders).toEqual([]);
+  });
 });

@@ -7,7 +7,6 @@
  */
 import type { Sql } from "postgres";
 import type { EventEnvelope } from "../../runtime/cloudevent.js";
-import { currentSpan } from "../../runtime/trace.js";
 
 export interface DeadLetter {
   source: string;
@@ -79,11 +78,8 @@ export async function replayDeadLetter(sql: Sql, id: string): Promise<number> {
       delete from dead_letters where event_id = ${id} returning topic, pubsub, event`;
     const first = fromDlq[0];
     if (first && !queued && fromOutbox.length === 0) {
-      // The replay is a new hop of the event's trace when a span is current; else it keeps the old one.
-      const span = currentSpan();
-      const event = span
-        ? { ...first.event, traceparent: span.traceparent, traceid: span.traceparent }
-        : first.event;
+      // As it was dead-lettered: its consumers continue the trace it was published in.
+      const event = first.event;
       await tx`
         insert into outbox (id, pubsub, topic, partition_key, event)
         values (${id}::uuid, ${first.pubsub}, ${first.topic}, ${(first.event.subject as string | undefined) ?? null},

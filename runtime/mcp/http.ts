@@ -10,9 +10,10 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import type { Context, Hono } from "hono";
 import type { Sql } from "postgres";
 import type { McpSetup } from "../define.js";
-import type { Logger } from "../log.js";
+import { type Logger, tracedLogger } from "../log.js";
 import type { RegisteredTool } from "../registry.js";
 import type { Lifecycle } from "../router/lifecycle.js";
+import { Span } from "../trace.js";
 import { DEFAULT_ALLOWED_HOSTS } from "./allowed-hosts.js";
 import { readJsonBody } from "./body.js";
 import { compileTools } from "./schema.js";
@@ -50,7 +51,7 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
   const unauthorized = (c: Context, failure: AuthFailure) =>
     refuse(c, failure, setup.tokenHelp, setup.challenge?.() ?? {});
 
-  const serve = async (c: Context) => {
+  const serve = async (c: Context, log: Logger, span: Span) => {
     const header = c.req.header("authorization")?.trim() ?? "";
     if (header === "") return unauthorized(c, "missing");
     const token = /^Bearer[ ]+(\S+)$/i.exec(header)?.[1];
@@ -75,6 +76,7 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
       {
         sql: options.sql,
         log: log.child({ user: setup.describe(principal) }),
+        span,
         ...(options.onEventsCommitted ? { onEventsCommitted: options.onEventsCommitted } : {}),
       },
       principal,
@@ -105,12 +107,16 @@ export function mountMcp(app: Hono, options: MountMcpOptions): void {
       c.header("Retry-After", "1");
       return c.json({ error: "unavailable", message: "taskbeat is shutting down; retry shortly." }, 503);
     }
+    // The call's span, a child of the client's traceparent if it sent one: every line logged for the
+    // call carries it, and the outbox events its tools write continue its trace.
+    const span = new Span(c.req.header("traceparent"), c.req.header("tracestate"));
+    const callLog = tracedLogger(log, span);
     const guarded = async () => {
       try {
-        return await serve(c);
+        return await serve(c, callLog, span);
       } catch (error) {
         // The tools answer their own failures (INTERNAL_ERROR results); this is anything around them.
-        log.error("mcp request failed", { error });
+        callLog.error("mcp request failed", { error });
         return rpcError(c, 500, "taskbeat failed to handle the request; retry in a moment.");
       }
     };

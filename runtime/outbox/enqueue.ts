@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { TransactionSql } from "postgres";
 import { type CloudEvent, createCloudEvent } from "../cloudevent.js";
-import { currentSpan } from "../trace.js";
+import type { Span } from "../trace.js";
 
 export const PUBSUB = "pubsub";
 
@@ -27,15 +27,15 @@ export interface NewOutboxEvent {
 
 /**
  * The CloudEvent stored in outbox row `id`. Written while a request is handled, it carries that request's
- * span (runtime/trace.ts) as `traceparent` and `traceid` (daprd keeps a passed-through envelope's
+ * span (`ctx.span`, runtime/trace.ts) as `traceparent` and `traceid` (daprd keeps a passed-through envelope's
  * `traceparent` only when `traceid` is present too, contract §1.1) and `tracestate`: the relay publishes
  * the row as it is, so its consumers continue the trace of the call that wrote it, however late it goes out.
  */
 export const outboxCloudEvent = <TData>(
   id: string,
   event: { type: string; subject: string; data: TData },
+  span: Span | undefined,
 ) => {
-  const span = currentSpan();
   const cloudEvent = createCloudEvent({
     id,
     type: event.type,
@@ -56,10 +56,15 @@ export const outboxCloudEvent = <TData>(
  * reminders/announce.ts): outboxCloudEvent's, with `id`, `subject` and `data` left for the statement
  * to set per row (`template || jsonb_build_object(…)`), so both paths share one envelope.
  */
-export const outboxCloudEventTemplate = (type: string): CloudEvent<null> =>
-  outboxCloudEvent("", { type, subject: "", data: null });
+export const outboxCloudEventTemplate = (type: string, span: Span | undefined): CloudEvent<null> =>
+  outboxCloudEvent("", { type, subject: "", data: null }, span);
 
-export async function enqueueEvents(tx: TransactionSql, events: readonly NewOutboxEvent[]): Promise<void> {
+/** Inserts `events`, each carrying `span` (the request's, or undefined outside one: start-up, a command). */
+export async function enqueueEvents(
+  tx: TransactionSql,
+  events: readonly NewOutboxEvent[],
+  span: Span | undefined,
+): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map((event) => {
     const id = randomUUID();
@@ -68,7 +73,7 @@ export async function enqueueEvents(tx: TransactionSql, events: readonly NewOutb
       pubsub: event.pubsub ?? PUBSUB,
       topic: event.topic,
       partition_key: event.subject,
-      event: tx.json(outboxCloudEvent(id, event) as never),
+      event: tx.json(outboxCloudEvent(id, event, span) as never),
     };
   });
   await tx`insert into outbox ${tx(rows as never, "id", "pubsub", "topic", "partition_key", "event")}`;

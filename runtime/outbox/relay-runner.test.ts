@@ -41,7 +41,7 @@ afterEach(async () => {
 
 const commit = (subject: string) =>
   db.sql.begin((tx) =>
-    enqueueEvents(tx, [{ topic: "task-events", type: "taskbeat.test.v1", subject, data: {} }]),
+    enqueueEvents(tx, [{ topic: "task-events", type: "taskbeat.test.v1", subject, data: {} }], undefined),
   );
 
 const remaining = async () => (await db.sql<[{ n: number }]>`select count(*)::int as n from outbox`)[0].n;

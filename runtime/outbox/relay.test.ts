@@ -34,6 +34,7 @@ async function commit(subjects: string[], topic = "task-events"): Promise<string
     enqueueEvents(
       tx,
       subjects.map((subject, n) => ({ topic, type: "taskbeat.test.v1", subject, data: { n } })),
+      undefined,
     ),
   );
   const rows = await db.sql<{ id: string }[]>`select id from outbox order by seq`;

@@ -8,11 +8,11 @@ import type { Sql } from "postgres";
 import type { DaprClient } from "../dapr/client.js";
 import type { BaseContext, SetupContext, SubscriptionDefinition } from "../define.js";
 import { parseJsonOr } from "../json.js";
-import type { Logger } from "../log.js";
+import { type Logger, tracedLogger } from "../log.js";
 import type { DeliveryOutcome, RuntimeMetrics } from "../metrics.js";
 import { type RegisteredJob, type Registry, setupsOf } from "../registry.js";
 import { programmaticSubscriptions } from "../subscriptions.js";
-import { runInSpan, Span } from "../trace.js";
+import { Span } from "../trace.js";
 import { daprTokenGuard } from "./auth.js";
 import { DEFAULT_MAX_REQUEST_BODY_BYTES, readCapped } from "./body-limit.js";
 import {
@@ -81,7 +81,7 @@ export function createApp(options: AppOptions): Hono {
       // An exception out of the MCP route (the database down while the token is checked, say) is one JSON
       // log line and a JSON-RPC error, never Hono's default: a plain-text stack on stderr and a bare 500.
       mcpApp.onError((error, c) => {
-        log.error("mcp request failed", { error });
+        tracedLogger(log, new Span(c.req.header("traceparent"))).error("mcp request failed", { error });
         return c.json(
           {
             jsonrpc: "2.0",
@@ -108,12 +108,7 @@ export function createApp(options: AppOptions): Hono {
       });
       return mcpApp;
     });
-    app.all("/mcp", (c) =>
-      // The MCP client's traceparent, if it sent one, is the parent of this call's span.
-      runInSpan(new Span(c.req.header("traceparent"), c.req.header("tracestate")), async () =>
-        (await mcp).fetch(c.req.raw, c.env),
-      ),
-    );
+    app.all("/mcp", async (c) => (await mcp).fetch(c.req.raw, c.env));
   }
   const { setupContext } = options;
   if (setupContext) for (const setup of setupsOf(registry, groups)) setup.routes?.(app, setupContext);
@@ -146,10 +141,10 @@ export function createApp(options: AppOptions): Hono {
     app.post(
       subscription.route,
       daprRoute(async (c) => {
-        const read = await readCapped(c, cap, route.base.log);
-        if (!read.ok) return oversized(c);
+        const text = await readCapped(c, cap, route.base.log);
+        if (text === undefined) return oversized(c);
         // Not JSON → undefined, which the delivery then drops.
-        const body = parseJsonOr(read.text, undefined);
+        const body = parseJsonOr(text, undefined);
         // While draining, daprd has stopped fetching and waits for what it already sent, so keep
         // handling; only past the grace period (signal aborted) hand messages back for redelivery.
         if (lifecycle.signal.aborted) return c.json(retryAll(body));
@@ -175,19 +170,18 @@ export function createApp(options: AppOptions): Hono {
     // A tick that arrives while shutting down fails, so the failure policy retries it, possibly
     // on another replica; starting new work now would only be cut off.
     if (lifecycle.isDraining) return c.json({ error: "shutting down" }, 503);
+    // The run's span, a child of daprd's callback span: its logs and the events it writes are one trace.
     const span = new Span(c.req.header("traceparent"), c.req.header("tracestate"));
-    return runInSpan(span, () =>
-      lifecycle.track(async () => {
-        const startedAt = performance.now();
-        const jobLog = log.child({ job: name });
-        const read = await readCapped(c, maxBody, jobLog);
-        // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
-        if (!read.ok) return c.json({ error: "request body too large" }, 413);
-        const result = await runJob(job, read.text, { ...base, log: jobLog }, c.req.header("traceparent"));
-        metrics.recordJob(name, result.status === 200, (performance.now() - startedAt) / 1000);
-        return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
-      }),
-    );
+    return lifecycle.track(async () => {
+      const startedAt = performance.now();
+      const jobLog = tracedLogger(log, span).child({ job: name });
+      const text = await readCapped(c, maxBody, jobLog);
+      // A failure to daprd, so the job's bounded failure policy ends it; our own job data is never this big.
+      if (text === undefined) return c.json({ error: "request body too large" }, 413);
+      const result = await runJob(job, text, { ...base, log: jobLog, span }, c.req.header("traceparent"));
+      metrics.recordJob(name, result.status === 200, (performance.now() - startedAt) / 1000);
+      return result.status === 200 ? c.body(null, 204) : c.json({ error: result.error }, result.status);
+    });
   };
   app.post("/job/:name", daprRoute(jobRoute));
   app.post("/jobs/:name", daprRoute(jobRoute));

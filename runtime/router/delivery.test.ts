@@ -131,7 +131,17 @@ describe("deliverOne", () => {
     });
     logged.length = 0;
     ctx?.log.info("hello");
-    expect(logged[0]).toMatchObject({ msg: "hello", eventId: "e7", eventType: "test.thing.v1" });
+    // The delivery's span is a child of daprd's: same trace, a span of its own, in the log and the context
+    // (what the handler passes to enqueueEvents, so the events it writes continue the trace).
+    expect(logged[0]).toMatchObject({
+      msg: "hello",
+      eventId: "e7",
+      eventType: "test.thing.v1",
+      trace_id: "0af7651916cd43dd8448eb211c80319c",
+    });
+    expect(ctx?.span?.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01$/);
+    expect(ctx?.span?.spanId).toBe((logged[0] as { span_id?: string }).span_id);
+    expect(ctx?.span?.spanId).not.toBe("00f067aa0ba902b7");
   });
 });
 

@@ -8,9 +8,9 @@ import type { StandardSchemaV1 } from "@standard-schema/spec";
 import { type EventEnvelope, readEnvelope } from "../cloudevent.js";
 import type { BaseContext, SubscriptionContext, SubscriptionDefinition } from "../define.js";
 import { issueLines } from "../issues.js";
-import type { LogFields, Logger } from "../log.js";
+import { type LogFields, type Logger, tracedLogger } from "../log.js";
 import { DropMessage } from "../outcomes.js";
-import { runInSpan, Span } from "../trace.js";
+import { Span, traceFields } from "../trace.js";
 import { bounded } from "./body-limit.js";
 import { isThenable, type Settled } from "./settled.js";
 
@@ -42,31 +42,21 @@ export function deliverOne(
   traceparent: string | undefined,
 ): Settled<DeliveryResult> {
   const read = readEnvelope(body);
-  if (!read.ok) return drop(base.log, read.reason);
+  if (!read.ok) return drop(tracedLogger(base.log, new Span(traceparent)), read.reason);
   const { envelope, data } = read;
   // The callback span daprd sends in the header wins over the publisher's (contract §3.1). The
   // envelope is a fresh object, so it is set in place rather than copied.
   if (traceparent !== undefined) envelope.traceparent = traceparent;
   // The handler's span: its logs and the outbox events it writes belong to the event's trace.
-  return runInSpan(new Span(envelope.traceparent, envelope.tracestate), () =>
-    deliverEnvelope(unit, envelope, data, base),
-  );
-}
-
-function deliverEnvelope(
-  unit: SubscriptionDefinition,
-  envelope: EventEnvelope,
-  data: unknown,
-  base: BaseContext,
-): Settled<DeliveryResult> {
-  const log: Logger = new LazyChildLogger(base.log, { eventId: envelope.id, eventType: envelope.type });
+  const span = new Span(envelope.traceparent, envelope.tracestate);
+  const log: Logger = new LazyChildLogger(base.log, span, envelope);
   if (unit.types && !unit.types.includes(envelope.type)) {
     return drop(log, `unexpected CloudEvent type "${envelope.type}"`, envelope.id);
   }
   const validated = validateNow(unit.schema, data);
   return isThenable(validated)
-    ? validated.then((result) => runHandler(unit, result, base, log, envelope, data))
-    : runHandler(unit, validated, base, log, envelope, data);
+    ? validated.then((result) => runHandler(unit, result, base, log, envelope, data, span))
+    : runHandler(unit, validated, base, log, envelope, data, span);
 }
 
 // Top-level functions rather than closures per event: under tsx every named closure is also given its
@@ -79,6 +69,7 @@ function runHandler(
   log: Logger,
   event: EventEnvelope,
   data: unknown,
+  span: Span,
 ): Settled<DeliveryResult> {
   if (validated.issues) {
     return drop(log, "data does not match the schema", event.id, {
@@ -86,7 +77,7 @@ function runHandler(
       ...dataSummary(data),
     });
   }
-  const ctx = subscriptionContext(base, log, event);
+  const ctx = subscriptionContext(base, log, event, span);
   let returned: unknown;
   try {
     returned = unit.handle(validated.value, ctx);
@@ -107,7 +98,12 @@ function runHandler(
  * for a spread followed by a new property, ~1.5 µs per event, more than the rest of a no-op delivery.
  * `satisfies` keeps it complete: a field added to BaseContext fails to compile here until it is copied.
  */
-function subscriptionContext(base: BaseContext, log: Logger, event: EventEnvelope): SubscriptionContext {
+function subscriptionContext(
+  base: BaseContext,
+  log: Logger,
+  event: EventEnvelope,
+  span: Span,
+): SubscriptionContext {
   return {
     sql: base.sql,
     dapr: base.dapr,
@@ -115,6 +111,7 @@ function subscriptionContext(base: BaseContext, log: Logger, event: EventEnvelop
     signal: base.signal,
     stopping: base.stopping,
     onEventsCommitted: base.onEventsCommitted,
+    span,
     event,
   } satisfies Record<keyof SubscriptionContext, unknown>;
 }
@@ -126,22 +123,28 @@ function handlerFailed(error: unknown, log: Logger, eventId: string): DeliveryRe
 }
 
 /**
- * `parent.child(fields)`, made on first use. Most deliveries log nothing, and building a child logger per
- * event was the largest share of a no-op delivery's CPU (bench/, BENCHMARKS.md); a class keeps the
- * per-event cost to one small object.
+ * The event's logger (its span's trace ids, its id and type), made on first use. Most deliveries log
+ * nothing, and building a child logger (and the span's ids) per event was the largest share of a no-op
+ * delivery's CPU (bench/, BENCHMARKS.md); a class keeps the per-event cost to one small object.
  */
 class LazyChildLogger implements Logger {
   #parent: Logger;
-  #fields: LogFields;
+  #span: Span;
+  #event: EventEnvelope;
   #log: Logger | undefined;
 
-  constructor(parent: Logger, fields: LogFields) {
+  constructor(parent: Logger, span: Span, event: EventEnvelope) {
     this.#parent = parent;
-    this.#fields = fields;
+    this.#span = span;
+    this.#event = event;
   }
 
   #inner(): Logger {
-    this.#log ??= this.#parent.child(this.#fields);
+    this.#log ??= this.#parent.child({
+      ...traceFields(this.#span),
+      eventId: this.#event.id,
+      eventType: this.#event.type,
+    });
     return this.#log;
   }
 

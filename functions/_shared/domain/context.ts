@@ -5,6 +5,7 @@
 import type { Sql, TransactionSql } from "postgres";
 import type { Logger } from "../../../runtime/log.js";
 import { enqueueEvents, type NewOutboxEvent } from "../../../runtime/outbox/enqueue.js";
+import type { Span } from "../../../runtime/trace.js";
 
 export interface User {
   id: string;
@@ -22,6 +23,8 @@ export interface DomainContext {
   log: Logger;
   /** Called after a transaction that wrote outbox rows commits. */
   onEventsCommitted?: () => void;
+  /** The request's span: the events written continue its trace (none outside a request). */
+  span?: Span;
 }
 
 /** The context every MCP tool's `handle` receives. Identity comes only from authentication. */
@@ -34,14 +37,14 @@ export type Tx = TransactionSql;
  * transaction, so a write and its events commit together or not at all.
  */
 export async function transact<T>(
-  ctx: Pick<DomainContext, "sql" | "onEventsCommitted">,
+  ctx: Pick<DomainContext, "sql" | "onEventsCommitted" | "span">,
   work: (tx: Tx, emit: (event: NewOutboxEvent) => void) => Promise<T>,
 ): Promise<T> {
   let emitted = 0;
   const result = await ctx.sql.begin(async (tx) => {
     const events: NewOutboxEvent[] = [];
     const value = await work(tx, (event) => events.push(event));
-    await enqueueEvents(tx, events);
+    await enqueueEvents(tx, events, ctx.span);
     emitted = events.length;
     return value;
   });

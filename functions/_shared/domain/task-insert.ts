@@ -10,8 +10,10 @@
  * caller is told which. The rows inserted by one statement are not visible to its other parts, so the
  * task object is built from the inserted row and the locked label rows, not read back from the tables.
  */
+
 import { randomUUID } from "node:crypto";
 import type { Sql } from "postgres";
+import type { Span } from "../../../runtime/trace.js";
 import type { Tx, User } from "./context.js";
 import { notFound } from "./errors.js";
 import {
@@ -52,7 +54,13 @@ export interface InsertedTask {
   replayed: boolean;
 }
 
-export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Promise<InsertedTask> {
+/** Inserts `task` and its outbox event, which continues `span`'s trace (the request's). */
+export async function insertTask(
+  db: Sql | Tx,
+  user: User,
+  task: NewTaskRow,
+  span: Span | undefined,
+): Promise<InsertedTask> {
   const [row] = await db<InsertedRow[]>`
     with category as (
       select id, name, color from categories
@@ -90,7 +98,7 @@ export async function insertTask(db: Sql | Tx, user: User, task: NewTaskRow): Pr
         ${tagsJson(db, db`from tag g`)} as tags
       from task
     ), announced as (
-      ${announceCreated(db, randomUUID())}
+      ${announceCreated(db, randomUUID(), span)}
     )
     select checked.category_found, checked.missing_tag, ${taskRowColumns(db)}, t.category, t.tags
     from checked left join created t on true`;

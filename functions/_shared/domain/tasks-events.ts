@@ -3,6 +3,7 @@
  * `version`), so a consumer never has to read the database to know what changed, and can drop an
  * event older than the version it has already seen.
  */
+
 import type { Sql } from "postgres";
 import {
   type NewOutboxEvent,
@@ -10,6 +11,7 @@ import {
   PUBSUB,
   TOPICS,
 } from "../../../runtime/outbox/enqueue.js";
+import type { Span } from "../../../runtime/trace.js";
 import type { Tx } from "./context.js";
 import { type Task, taskJsonb } from "./task-view.js";
 
@@ -37,11 +39,11 @@ export function emitTaskEvent(emit: Emit, kind: TaskEventKind, task: Task): void
  * The row is the one enqueueEvents would insert: outboxCloudEventTemplate's envelope, `eventId` as row id
  * and event id, the task id as subject and partition key.
  */
-export function announceCreated(db: Sql | Tx, eventId: string) {
+export function announceCreated(db: Sql | Tx, eventId: string, span: Span | undefined) {
   return db`
     insert into outbox (id, pubsub, topic, partition_key, event)
     select ${eventId}, ${PUBSUB}, ${TOPICS.taskEvents}, t.id::text,
-      ${db.json(outboxCloudEventTemplate(TASK_EVENT.created) as never)}::jsonb
+      ${db.json(outboxCloudEventTemplate(TASK_EVENT.created, span) as never)}::jsonb
         || jsonb_build_object('id', ${eventId}::text, 'subject', t.id, 'data', ${taskJsonb(db)})
     from created t`;
 }

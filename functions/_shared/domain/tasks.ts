@@ -79,7 +79,7 @@ function checkRequestId(raw: string | null | undefined): string | null {
 
 /** One statement, outside a transaction: it commits on its own (see task-insert.ts). */
 export async function addTask(ctx: DomainContext, input: NewTask, notes?: CallNotes): Promise<Task> {
-  const { task, replayed } = await insertTask(ctx.sql, ctx.user, prepare(ctx, input, notes));
+  const { task, replayed } = await insertTask(ctx.sql, ctx.user, prepare(ctx, input, notes), ctx.span);
   if (replayed) {
     notes?.warn(
       `request_id "${input.request_id}" was used before: this is the task that call created, unchanged; ` +
@@ -115,7 +115,7 @@ export async function addTasks(
   }
   const result = await ctx.sql.begin(async (tx) => {
     const settled = await Promise.allSettled(
-      items.map(async (item) => (await insertTask(tx, ctx.user, prepare(ctx, item))).task),
+      items.map(async (item) => (await insertTask(tx, ctx.user, prepare(ctx, item), ctx.span)).task),
     );
     const tasks: Task[] = [];
     const failures: BatchFailure[] = [];

@@ -45,11 +45,15 @@ async function expectAsEnqueueEventsWrites(ids: readonly string[], before: numbe
   for (const row of rows) {
     const reminder = reminders.get(row.partition_key);
     if (!reminder) throw new Error(`no reminder ${row.partition_key}`);
-    const expected = outboxCloudEvent(row.id, {
-      type: REMINDER_DUE_TYPE,
-      subject: reminder.id,
-      data: reminderDueData(reminder),
-    });
+    const expected = outboxCloudEvent(
+      row.id,
+      {
+        type: REMINDER_DUE_TYPE,
+        subject: reminder.id,
+        data: reminderDueData(reminder),
+      },
+      undefined,
+    );
     expect(row).toMatchObject({ pubsub: PUBSUB, topic: TOPICS.taskReminders, partition_key: reminder.id });
     expect(row.event).toEqual({ ...expected, time: row.event.time });
     expect(new Date(row.event.time).toISOString()).toBe(row.event.time);

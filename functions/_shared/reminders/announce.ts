@@ -13,21 +13,22 @@
  */
 import type { Sql } from "postgres";
 import { outboxCloudEventTemplate, PUBSUB, TOPICS } from "../../../runtime/outbox/enqueue.js";
+import type { Span } from "../../../runtime/trace.js";
 import type { Tx } from "../domain/context.js";
 import { REMINDER_DUE_TYPE } from "./claim-event.js";
 
 /**
  * `insert into outbox …` reading the CTE named `claimed`, which must return the claimed rows' `id`,
  * `task_id`, `user_id`, `remind_at`, `due_at` (the task's) and new `state`; for use as
- * `announced as (${announceClaimed(sql)})` in the same WITH. Rows are inserted oldest first, so the
+ * `announced as (${announceClaimed(sql, span)})` in the same WITH (`span`: the tick's, whose trace the events continue). Rows are inserted oldest first, so the
  * relay publishes them in that order. Timestamps are formatted as Date#toISOString does: UTC,
  * milliseconds truncated (as postgres.js's Date is), four-digit years (dates are 1900–9999).
  */
-export function announceClaimed(sql: Sql | Tx) {
+export function announceClaimed(sql: Sql | Tx, span: Span | undefined) {
   return sql`
     insert into outbox (id, pubsub, topic, partition_key, event)
     select e.event_id, ${PUBSUB}, ${TOPICS.taskReminders}, e.id::text,
-      ${sql.json(outboxCloudEventTemplate(REMINDER_DUE_TYPE) as never)}::jsonb || jsonb_build_object(
+      ${sql.json(outboxCloudEventTemplate(REMINDER_DUE_TYPE, span) as never)}::jsonb || jsonb_build_object(
         'id', e.event_id,
         'subject', e.id,
         'data', jsonb_build_object(

@@ -7,7 +7,9 @@
  * all. After the due ones, reclaim.ts sweeps reminders stuck in `published` (their mail never went out)
  * and announces them again.
  */
+
 import type { Sql } from "postgres";
+import type { Span } from "../../../runtime/trace.js";
 import type { DomainContext, Tx } from "../domain/context.js";
 import { announceClaimed } from "./announce.js";
 import { type ReclaimBatch, type ReclaimOptions, reclaimBatch } from "./reclaim.js";
@@ -35,7 +37,7 @@ export interface BatchResult {
  *   most of the table to be due (the history is in the past) and hashes all of it.
  * - `announced` inserts the events of the rows `claimed` returns (announce.ts); only counts come back.
  */
-export function claimStatement(sql: Sql | Tx, limit: number) {
+export function claimStatement(sql: Sql | Tx, limit: number, span?: Span) {
   return sql<BatchResult[]>`
     with due as materialized (
       select p.id, p.remind_at, t.completed, t.due_at
@@ -52,7 +54,7 @@ export function claimStatement(sql: Sql | Tx, limit: number) {
       from due
       where r.id = due.id and r.state = 'pending' and r.remind_at <= (select max(remind_at) from due)
       returning r.id, r.task_id, r.user_id, r.remind_at, due.due_at, r.state
-    ), announced as (${announceClaimed(sql)})
+    ), announced as (${announceClaimed(sql, span)})
     select count(*) filter (where state = 'published')::int as published,
       count(*) filter (where state = 'cancelled')::int as cancelled
     from claimed`;
@@ -62,8 +64,8 @@ export function claimStatement(sql: Sql | Tx, limit: number) {
  * One batch: one statement, so one transaction of its own when `sql` is the pool (no BEGIN/COMMIT
  * round trips), or part of the caller's when it is a transaction.
  */
-export async function claimBatch(sql: Sql | Tx, limit: number): Promise<BatchResult> {
-  const [counts] = await claimStatement(sql, limit);
+export async function claimBatch(sql: Sql | Tx, limit: number, span?: Span): Promise<BatchResult> {
+  const [counts] = await claimStatement(sql, limit, span);
   return counts ?? { published: 0, cancelled: 0 };
 }
 
@@ -91,7 +93,7 @@ export interface ClaimResult extends BatchResult, Omit<ReclaimBatch, "cancelled"
  * the outbox (committed by then), `onEventsCommitted` tells the relay, as transact() would.
  */
 export async function claimDueReminders(
-  ctx: Pick<DomainContext, "sql" | "onEventsCommitted">,
+  ctx: Pick<DomainContext, "sql" | "onEventsCommitted" | "span">,
   options: ClaimOptions = {},
 ): Promise<ClaimResult> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -109,7 +111,7 @@ export async function claimDueReminders(
     more: false,
   };
   for (;;) {
-    const batch = await claimBatch(ctx.sql, batchSize);
+    const batch = await claimBatch(ctx.sql, batchSize, ctx.span);
     if (batch.published > 0) ctx.onEventsCommitted?.();
     total.published += batch.published;
     total.cancelled += batch.cancelled;
@@ -118,7 +120,7 @@ export async function claimDueReminders(
     if (spent()) return { ...total, more: true };
   }
   for (;;) {
-    const swept = await reclaimBatch(ctx.sql, batchSize, options);
+    const swept = await reclaimBatch(ctx.sql, batchSize, options, ctx.span);
     if (swept.republished > 0) ctx.onEventsCommitted?.();
     total.republished += swept.republished;
     total.gaveUp += swept.gaveUp;

@@ -14,8 +14,10 @@
  * when the server refuses it permanently (5xx). The mailer's temporary failures bump `updated_at`, so a
  * reminder still being retried is never stale.
  */
+
 import type { Sql } from "postgres";
 import { TOPICS } from "../../../runtime/outbox/enqueue.js";
+import type { Span } from "../../../runtime/trace.js";
 import type { Tx } from "../domain/context.js";
 import { announceClaimed } from "./announce.js";
 import { reminderRetryHorizonMs } from "./retry-policy.js";
@@ -57,7 +59,7 @@ export interface ReclaimBatch {
  * the outbox (the relay backing off while the sidecar is away) is not stuck, only late: it is skipped,
  * found through outbox_partition_idx (the partition key is the reminder id).
  */
-export function reclaimStatement(sql: Sql | Tx, limit: number, options: ReclaimOptions = {}) {
+export function reclaimStatement(sql: Sql | Tx, limit: number, options: ReclaimOptions = {}, span?: Span) {
   const staleSecs = (options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) / 1000;
   const maxWaitSecs = Math.max(staleSecs, (options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS) / 1000);
   const horizonSecs = (options.horizonMs ?? reminderRetryHorizonMs()) / 1000;
@@ -88,7 +90,7 @@ export function reclaimStatement(sql: Sql | Tx, limit: number, options: ReclaimO
       from stuck
       where r.id = stuck.id and r.state = 'published' and r.updated_at <= (select max(updated_at) from stuck)
       returning r.id, r.task_id, r.user_id, r.remind_at, stuck.due_at, r.state, r.send_attempts, r.last_error
-    ), announced as (${announceClaimed(sql)})
+    ), announced as (${announceClaimed(sql, span)})
     select count(*) filter (where state = 'published')::int as republished,
       count(*) filter (where state = 'failed')::int as "gaveUp",
       count(*) filter (where state = 'cancelled')::int as cancelled,
@@ -102,7 +104,8 @@ export async function reclaimBatch(
   sql: Sql | Tx,
   limit: number,
   options: ReclaimOptions = {},
+  span?: Span,
 ): Promise<ReclaimBatch> {
-  const [counts] = await reclaimStatement(sql, limit, options);
+  const [counts] = await reclaimStatement(sql, limit, options, span);
   return counts ?? { republished: 0, gaveUp: 0, cancelled: 0, givenUp: [] };
 }
