@@ -128,8 +128,10 @@ async function handshake(socket: Socket, options: PasswordGateOptions, turns: Tu
   }
   const upstream = connect(options.upstreamPath);
   upstream.on("error", () => socket.destroy());
-  socket.on("close", () => upstream.destroy());
   upstream.on("close", () => socket.destroy());
+  // Until the turns own the upstream (below), a client that leaves takes it along.
+  const leave = () => upstream.destroy();
+  socket.once("close", leave);
   await new Promise<void>((resolve, reject) => {
     upstream.once("connect", resolve).once("error", reject);
   });
@@ -137,7 +139,9 @@ async function handshake(socket: Socket, options: PasswordGateOptions, turns: Tu
   // PGlite's own start-up answer ends in ReadyForQuery, which the turns do not count: sent outside them.
   const ready = await startUp(upstream, startup);
   socket.write(ready);
-  turns.pipe(socket, upstream, ahead);
+  socket.off("close", leave);
+  if (socket.destroyed) upstream.destroy();
+  else turns.pipe(socket, upstream, ahead);
 }
 
 /** Sends the start-up packet and returns PGlite's answer up to and including its ReadyForQuery. */

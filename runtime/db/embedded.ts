@@ -29,10 +29,13 @@ export interface EmbeddedOptions {
   /** 0 picks a free port. */
   port: number;
   host?: string;
-  /** Required from every client when set; `socketDir` is then required too. */
-  credentials?: { user: string; password: string };
-  /** Directory of PGlite's own Unix socket (behind the password check). */
-  socketDir?: string;
+  /** Required from every client (an MD5 password check in front of PGlite). */
+  credentials: { user: string; password: string };
+  /**
+   * Directory of PGlite's own Unix socket, behind the password check, which also makes the clients take
+   * turns on PGlite's one session (embedded-turns.ts): there is no way in without it.
+   */
+  socketDir: string;
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
@@ -44,18 +47,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     options.dataDir === undefined ? { extensions } : { dataDir: options.dataDir, extensions },
   );
   const { credentials, socketDir } = options;
-  if (credentials === undefined || socketDir === undefined) {
-    const server = new PGLiteSocketServer({ db, host, port, maxConnections: 16 });
-    await server.start();
-    return {
-      url: `postgres://postgres@${host}:${port}/postgres`,
-      port,
-      async close() {
-        await server.stop();
-        await db.close();
-      },
-    };
-  }
   await mkdir(socketDir, { recursive: true, mode: 0o700 });
   await chmod(socketDir, 0o700);
   const path = join(socketDir, "pglite.sock");

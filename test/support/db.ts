@@ -3,7 +3,10 @@
  * dropped afterwards (pg-boss style): files run in parallel without seeing each other's rows.
  * Without a server, each file gets its own embedded PGlite instead.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres, { type Sql } from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
 import { migrate } from "../../runtime/db/migrate.js";
@@ -24,8 +27,19 @@ export function useTestDb(name: string, options: { max?: number } = {}): TestDb 
   beforeAll(async () => {
     if (inject("databaseIsEmbedded")) {
       const { startEmbeddedPostgres } = await import("../../runtime/db/embedded.js");
-      const embedded = await startEmbeddedPostgres({ dataDir: undefined, port: 0 });
-      stopEmbedded = embedded.close;
+      // Through the password gate, as `taskbeat start` serves it: the clients of one file (its pool, a
+      // child process it starts) take turns on PGlite's one session.
+      const runDir = await mkdtemp(join(tmpdir(), "taskbeat-test-db-"));
+      const embedded = await startEmbeddedPostgres({
+        dataDir: undefined,
+        port: 0,
+        credentials: { user: "taskbeat", password: randomBytes(12).toString("hex") },
+        socketDir: join(runDir, "run"),
+      });
+      stopEmbedded = async () => {
+        await embedded.close();
+        await rm(runDir, { recursive: true, force: true });
+      };
       const sql = postgres(embedded.url, { max: 1, onnotice: () => {} });
       await migrate(sql);
       Object.assign(db, { sql, schema: "public", url: embedded.url, embedded: true });
