@@ -53,6 +53,16 @@ export const taskFields = (clears: boolean) => {
   };
 };
 
+/** add_task's and each add_tasks item's idempotency key. */
+export const requestIdField = () =>
+  v.pipe(
+    v.optional(v.nullable(v.string())),
+    v.description(
+      "Optional idempotency key, up to 200 characters (e.g. a UUID you make up): retrying a call with the " +
+        "same request_id returns the task the first call created instead of creating another.",
+    ),
+  );
+
 export const TaskOutput = v.object({ task: TaskSchema });
 
 export const TaskPageOutput = v.object({

@@ -2,7 +2,7 @@ import * as v from "valibot";
 import { CallNotes, noteFields } from "../_shared/domain/call-notes.js";
 import { addTask } from "../_shared/domain/tasks.js";
 import { defineTool } from "../_shared/tool.js";
-import { dueSuffix, TaskOutput, taskFields, titleField } from "./_task-fields.js";
+import { dueSuffix, requestIdField, TaskOutput, taskFields, titleField } from "./_task-fields.js";
 
 export default defineTool({
   name: "add_task",
@@ -15,13 +15,7 @@ export default defineTool({
   input: v.object({
     title: titleField(),
     ...taskFields(false),
-    request_id: v.pipe(
-      v.optional(v.nullable(v.string())),
-      v.description(
-        "Optional idempotency key, up to 200 characters (e.g. a UUID you make up): retrying a call with the " +
-          "same request_id returns the task the first call created instead of creating another.",
-      ),
-    ),
+    request_id: requestIdField(),
   }),
   output: v.object({ ...TaskOutput.entries, ...noteFields }),
   annotations: { title: "Add task", readOnlyHint: false, destructiveHint: false, openWorldHint: false },

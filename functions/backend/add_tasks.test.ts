@@ -96,4 +96,40 @@ describe("add_tasks", () => {
     // The domain holds the same line for callers that skip the schema.
     await expectCode(addTasks(ctx, [...many, { title: "26th" }]), "VALIDATION_ERROR");
   });
+
+  it("request_id per item: a retried batch returns the earlier tasks, lists them in replayed and writes nothing twice", async () => {
+    const user = await insertUser(db.sql);
+    const ctx = contextFor(db.sql, user);
+    const batch = {
+      tasks: [
+        { title: "Keyed A", request_id: "batch-a" },
+        { title: "Unkeyed" },
+        { title: "Bad", priority: "asap", request_id: "batch-bad" },
+        { title: "Keyed B", request_id: "batch-b" },
+      ],
+    };
+    const first = await call(addTasksTool, ctx, batch);
+    expect(first.tasks.map((task) => task.title)).toEqual(["Keyed A", "Unkeyed", "Keyed B"]);
+    expect(first.replayed).toEqual([]);
+    const outboxAfterFirst = await countRows(db.sql, "outbox");
+
+    const retried = await callResult(addTasksTool, ctx, batch);
+    const output = retried.structuredContent as typeof first;
+    // The keyed items are the first call's tasks; the unkeyed one is new (it had no key to match).
+    expect(output.tasks.map((task) => task.id)).toEqual([
+      first.tasks[0]?.id,
+      expect.not.stringMatching(first.tasks[1]?.id ?? ""),
+      first.tasks[2]?.id,
+    ]);
+    expect(output.replayed).toEqual([0, 3]);
+    expect(output.failures.map((failure) => failure.index)).toEqual([2]);
+    const text = (retried.content as { type: string; text: string }[])[0]?.text ?? "";
+    expect(text).toMatch(
+      /^Created 1 task \(and returned 2 that an earlier call created with the same request_id\); 1 failed/,
+    );
+    // One new task, one new event: the replayed items wrote nothing.
+    expect(await countRows(db.sql, "outbox")).toBe(outboxAfterFirst + 1);
+    const titles = await db.sql`select title from tasks where user_id = ${user.id} order by title`;
+    expect(titles.map((row) => row.title)).toEqual(["Keyed A", "Keyed B", "Unkeyed", "Unkeyed"]);
+  });
 });

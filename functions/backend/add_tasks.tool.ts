@@ -4,7 +4,7 @@ import { describeIssues } from "../../runtime/issues.js";
 import { TaskSchema } from "../_shared/domain/task-view.js";
 import { addTasks, type BatchFailure, MAX_BATCH, type NewTask } from "../_shared/domain/tasks.js";
 import { defineTool } from "../_shared/tool.js";
-import { taskFields, titleField } from "./_task-fields.js";
+import { requestIdField, taskFields, titleField } from "./_task-fields.js";
 
 const Failure = v.object({
   index: v.pipe(v.number(), v.description("Position of the failed item in the request, from 0.")),
@@ -22,7 +22,11 @@ class RefusedItem {
  * RefusedItem (v.fallback keeps the strict object's JSON Schema, so the listing is unchanged) instead of
  * failing the whole call.
  */
-const ItemSchema = v.strictObject({ title: titleField(), ...taskFields(false) });
+const ItemSchema = v.strictObject({
+  title: titleField(),
+  ...taskFields(false),
+  request_id: requestIdField(),
+});
 const Item = v.fallback(
   ItemSchema,
   (dataset) =>
@@ -37,7 +41,8 @@ export default defineTool({
     `Create up to ${MAX_BATCH} tasks in one call, e.g. from a list the person dictates. Each item takes ` +
     "the same fields as add_task. Items are independent: a bad item (an unknown field, a wrong type or a " +
     "bad value) is skipped and reported in failures (with its index, code and message) while the others " +
-    "are created. Returns the created tasks in request order.",
+    "are created. Returns the created tasks in request order. Give each item a request_id to make a retried " +
+    "call safe: an item whose request_id was used before returns that earlier task (listed in replayed).",
   input: v.object({
     tasks: v.pipe(
       v.array(Item),
@@ -51,6 +56,13 @@ export default defineTool({
     failures: v.pipe(
       v.array(Failure),
       v.description("The items that were not created; empty when all were."),
+    ),
+    replayed: v.pipe(
+      v.array(v.number()),
+      v.description(
+        "Positions (from 0) of items whose request_id an earlier call used: their task is that call's, " +
+          "unchanged, and nothing new was created for them. Empty when none.",
+      ),
     ),
   }),
   annotations: { title: "Add tasks", readOnlyHint: false, destructiveHint: false, openWorldHint: false },
@@ -66,7 +78,7 @@ export default defineTool({
         positions.push(index);
       }
     }
-    const created = items.length > 0 ? await addTasks(ctx, items) : { tasks: [], failures: [] };
+    const created = items.length > 0 ? await addTasks(ctx, items) : { tasks: [], failures: [], replayed: [] };
     const failures = [
       ...refused,
       ...created.failures.map((failure) => ({
@@ -74,10 +86,14 @@ export default defineTool({
         index: positions[failure.index] ?? failure.index,
       })),
     ].sort((a, b) => a.index - b.index);
-    return { tasks: created.tasks, failures };
+    const replayed = created.replayed.map((index) => positions[index] ?? index);
+    return { tasks: created.tasks, failures, replayed };
   },
-  summarize: ({ tasks, failures }) =>
-    `Created ${tasks.length} task${tasks.length === 1 ? "" : "s"}` +
+  summarize: ({ tasks, failures, replayed }) =>
+    `Created ${tasks.length - replayed.length} task${tasks.length - replayed.length === 1 ? "" : "s"}` +
+    (replayed.length === 0
+      ? ""
+      : ` (and returned ${replayed.length} that an earlier call created with the same request_id)`) +
     (failures.length === 0
       ? "."
       : `; ${failures.length} failed: ${failures.map((f) => `#${f.index} ${f.code} (${f.message.replace(/\.$/, "")})`).join("; ")}.`),

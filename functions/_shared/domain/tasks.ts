@@ -106,7 +106,7 @@ export interface BatchFailure {
 export async function addTasks(
   ctx: DomainContext,
   items: readonly NewTask[],
-): Promise<{ tasks: Task[]; failures: BatchFailure[] }> {
+): Promise<{ tasks: Task[]; failures: BatchFailure[]; replayed: number[] }> {
   if (items.length === 0 || items.length > MAX_BATCH) {
     throw new DomainError(
       "VALIDATION_ERROR",
@@ -115,21 +115,24 @@ export async function addTasks(
   }
   const result = await ctx.sql.begin(async (tx) => {
     const settled = await Promise.allSettled(
-      items.map(async (item) => (await insertTask(tx, ctx.user, prepare(ctx, item), ctx.span)).task),
+      // async: prepare() throws a bad item's DomainError, which must reject that item's promise only.
+      items.map(async (item) => insertTask(tx, ctx.user, prepare(ctx, item), ctx.span)),
     );
     const tasks: Task[] = [];
     const failures: BatchFailure[] = [];
+    const replayed: number[] = [];
     for (const [index, outcome] of settled.entries()) {
       if (outcome.status === "fulfilled") {
-        tasks.push(outcome.value);
+        tasks.push(outcome.value.task);
+        if (outcome.value.replayed) replayed.push(index);
         continue;
       }
       if (!(outcome.reason instanceof DomainError)) throw outcome.reason;
       failures.push({ index, code: outcome.reason.code, message: outcome.reason.message });
     }
-    return { tasks, failures };
+    return { tasks, failures, replayed };
   });
-  if (result.tasks.length > 0) ctx.onEventsCommitted?.();
+  if (result.tasks.length > result.replayed.length) ctx.onEventsCommitted?.();
   return result;
 }
 
