@@ -53,6 +53,14 @@ function run(args: string[], env: Record<string, string>) {
   });
 }
 
+/** Exited non-zero (not killed) within seconds, naming the taken port. */
+function expectRefusedQuickly(result: Awaited<ReturnType<typeof run>>) {
+  expect(result.code).not.toBe(0);
+  expect(result.code).not.toBeNull();
+  expect(result.stderr).toMatch(new RegExp(`port ${takenPort}.*in use`));
+  expect(result.ms).toBeLessThan(15_000);
+}
+
 describe.skipIf(inject("databaseIsEmbedded"))("a taken port", () => {
   it("`serve` exits non-zero within seconds, naming the port", async () => {
     const result = await run(["serve", "--group", "recurring"], {
@@ -60,10 +68,7 @@ describe.skipIf(inject("databaseIsEmbedded"))("a taken port", () => {
       HOST: "127.0.0.1",
       DAPR_HTTP_PORT: String(await freePort()),
     });
-    expect(result.code).not.toBe(0);
-    expect(result.code).not.toBeNull();
-    expect(result.stderr).toMatch(new RegExp(`port ${takenPort}.*in use`));
-    expect(result.ms).toBeLessThan(15_000);
+    expectRefusedQuickly(result);
   }, 30_000);
 
   it("`start` exits non-zero within seconds when the app port is taken", async () => {
@@ -71,10 +76,7 @@ describe.skipIf(inject("databaseIsEmbedded"))("a taken port", () => {
       PORT: String(takenPort),
       DAPR_HTTP_PORT: String(await freePort()),
     });
-    expect(result.code).not.toBe(0);
-    expect(result.code).not.toBeNull();
-    expect(result.stderr).toMatch(new RegExp(`port ${takenPort}.*in use`));
-    expect(result.ms).toBeLessThan(15_000);
+    expectRefusedQuickly(result);
   }, 30_000);
 
   it("`start` exits non-zero within seconds when the sidecar port is taken", async () => {
@@ -82,9 +84,6 @@ describe.skipIf(inject("databaseIsEmbedded"))("a taken port", () => {
       PORT: String(await freePort()),
       DAPR_HTTP_PORT: String(takenPort),
     });
-    expect(result.code).not.toBe(0);
-    expect(result.code).not.toBeNull();
-    expect(result.stderr).toMatch(new RegExp(`port ${takenPort}.*in use`));
-    expect(result.ms).toBeLessThan(15_000);
+    expectRefusedQuickly(result);
   }, 30_000);
 });
