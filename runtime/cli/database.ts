@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import postgres, { type Sql } from "postgres";
 import type { Config } from "../config.js";
-import { createSql } from "../db/client.js";
+import { createSql, reconnectDelaySeconds } from "../db/client.js";
 import type { EmbeddedPostgres } from "../db/embedded.js";
 import type { Logger } from "../log.js";
 import { type LocalCredentials, localCredentials, saveCredentials } from "./local/credentials.js";
@@ -69,6 +69,7 @@ export async function connectDatabase(config: Config, log: Logger): Promise<Data
     max: 1,
     onnotice: () => {},
     connection: { application_name: "taskbeat" },
+    backoff: reconnectDelaySeconds,
   });
   return {
     sql,

@@ -18,7 +18,29 @@ export interface DatabaseOptions {
 
 export function createSql({ url, max = 10 }: DatabaseOptions): Sql {
   if (url === undefined) return missingDatabase();
-  return postgres(url, { max, onnotice: () => {}, connection: { application_name: "taskbeat" } });
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { application_name: "taskbeat" },
+    backoff: reconnectDelaySeconds,
+  });
+}
+
+/** The longest a pool connection waits before reconnecting, however many reconnects failed before. */
+export const MAX_RECONNECT_DELAY_SECONDS = 1;
+
+/**
+ * How long a closed pool connection waits before it reconnects, given how many closes in a row were
+ * errors (postgres.js counts them pool-wide and resets on a successful connect). The query that made
+ * it reconnect waits that long too, so postgres.js' default (3^n / 100 s, up to 20 s) made a tool call
+ * sit 16–20 s behind a reconnect after a burst of dropped sessions, then answer fine: from the
+ * assistant's side, a hang. Doubling from 50 ms up to a second, jittered so a pool's connections do not
+ * reconnect in step, still spares a database that is down (an ECONNREFUSED costs it nothing; one try a
+ * second per connection is little for one that is refusing).
+ */
+export function reconnectDelaySeconds(failedInARow: number): number {
+  const jitter = 0.5 + Math.random() / 2;
+  return jitter * Math.min(0.05 * 2 ** failedInARow, MAX_RECONNECT_DELAY_SECONDS);
 }
 
 /**

@@ -5,6 +5,7 @@
  * so the test runner's own connections and other test files' are never touched.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Sql } from "postgres";
@@ -109,9 +110,9 @@ export type CallOutcome =
   /** A JSON-RPC error object (the HTTP status alongside). */
   | { kind: "rpc-error"; status: number; code: number }
   /** Anything else: a non-JSON body, or an HTTP error without a JSON-RPC error in it. */
-  | { kind: "http-error"; status: number; body: string }
+  | { kind: "http-error"; status: number; body: string; traceId: string }
   /** No answer at all: refused, reset, or timed out. */
-  | { kind: "no-answer"; error: string };
+  | { kind: "no-answer"; error: string; traceId: string };
 
 /** One `tools/call` over Streamable HTTP (stateless, JSON responses), as an assistant sends it. */
 export async function callTool(
@@ -121,6 +122,9 @@ export async function callTool(
   args: Record<string, unknown>,
   timeoutMs = 15_000,
 ): Promise<CallOutcome> {
+  // A trace of its own, so a call that goes wrong can be found in taskbeat's log (its trace_id).
+  const traceId = randomBytes(16).toString("hex");
+  const traceparent = `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
   let response: Response;
   let body: string;
   try {
@@ -130,10 +134,11 @@ export async function callTool(
       name,
       args,
       AbortSignal.timeout(timeoutMs),
+      { traceparent },
     );
     body = await response.text();
   } catch (error) {
-    return { kind: "no-answer", error: String((error as Error).cause ?? error) };
+    return { kind: "no-answer", error: String((error as Error).cause ?? error), traceId };
   }
   let parsed: {
     result?: {
@@ -146,12 +151,12 @@ export async function callTool(
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { kind: "http-error", status: response.status, body: body.slice(0, 200) };
+    return { kind: "http-error", status: response.status, body: body.slice(0, 200), traceId };
   }
   if (parsed.error && typeof parsed.error.code === "number")
     return { kind: "rpc-error", status: response.status, code: parsed.error.code };
   if (response.status !== 200 || !parsed.result)
-    return { kind: "http-error", status: response.status, body: body.slice(0, 200) };
+    return { kind: "http-error", status: response.status, body: body.slice(0, 200), traceId };
   if (parsed.result.isError) {
     const meta = parsed.result._meta?.["taskbeat/error"] as { code?: string } | undefined;
     return { kind: "tool-error", code: meta?.code ?? "?" };

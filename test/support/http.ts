@@ -37,10 +37,12 @@ export function postToolCall(
   name: string,
   args: Record<string, unknown>,
   signal?: AbortSignal,
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   return fetch(`${url}/mcp`, {
     method: "POST",
     headers: {
+      ...headers,
       authorization: `Bearer ${token}`,
       "content-type": "application/json",
       accept: "application/json, text/event-stream",

@@ -1,6 +1,7 @@
 import postgres, { type Sql } from "postgres";
 import { type Config, loadConfig } from "../../config.js";
 import { createDaprClient } from "../../dapr/client.js";
+import { reconnectDelaySeconds } from "../../db/client.js";
 import { migrate } from "../../db/migrate.js";
 import type { McpSetup } from "../../define.js";
 import { toolGroups } from "../../generated/commands.gen.js";
@@ -156,6 +157,7 @@ async function openSession(config: Config, log: Logger): Promise<Session> {
     max: 1,
     onnotice: () => {},
     connection: { application_name: "taskbeat mcp" },
+    backoff: reconnectDelaySeconds,
   });
   const daprApiToken = config.DAPR_API_TOKEN ?? database.credentials.daprApiToken;
   const relay = new Relay(sql, createDaprClient({ ...config, DAPR_API_TOKEN: daprApiToken }, log), {
