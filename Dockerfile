@@ -31,6 +31,8 @@ RUN npm run build
 
 # --- runtime ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# Re-declared: an ARG from before the first FROM is in scope only in FROM lines, not in this stage's LABEL.
+ARG NODE_IMAGE
 ARG VERSION=0.1.0
 ARG REVISION=unknown
 ARG CREATED=unknown

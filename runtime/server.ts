@@ -46,6 +46,12 @@ export interface ServeOptions {
   defaultHost: string;
   /** SHUTDOWN_DELAY_MS when it is not set: a few seconds in a pod (`serve`), none on a laptop. */
   defaultShutdownDelayMs?: number;
+  /**
+   * Aborted when the process is told to stop before start-up finished (a pod deleted while its sidecar
+   * is still coming up): the wait ends, requests already being served finish, and serveGroups rejects
+   * with the signal's reason once everything it opened is closed.
+   */
+  stop?: AbortSignal;
 }
 
 export interface RunningApp {
@@ -207,7 +213,11 @@ export async function serveGroups(options: ServeOptions): Promise<RunningApp> {
   };
 
   try {
-    await dapr.waitForSidecar({ timeoutMs: config.DAPR_WAIT_MS });
+    options.stop?.throwIfAborted();
+    await dapr.waitForSidecar({
+      timeoutMs: config.DAPR_WAIT_MS,
+      ...(options.stop ? { signal: options.stop } : {}),
+    });
     const jobNames = groups.flatMap((group) => registry[group]?.jobs.map((job) => job.name) ?? []);
     if (jobNames.length > 0) {
       await registerJobs(dapr, jobNames, await loadJobSpecs(config.JOBS_DIR), log);

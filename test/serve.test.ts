@@ -9,6 +9,7 @@ import { createCloudEvent } from "../runtime/cloudevent.js";
 import { DaprClient } from "../runtime/dapr/client.js";
 import { type LocalSidecar, type SidecarOptions, startSidecar } from "../runtime/dev-sidecar/sidecar.js";
 import { silentLogger } from "../runtime/log.js";
+import { spawnTaskbeat } from "./support/chaos.js";
 import { useTestDb } from "./support/db.js";
 import { freePort } from "./support/ports.js";
 import { type Spawned, spawnTs } from "./support/process.js";
@@ -144,5 +145,25 @@ describe("serving a group with a database", () => {
     await expect.poll(emitted, { timeout: 5_000 }).toEqual(["left-over", "task-7"]);
     const [left] = await db.sql<[{ n: number }]>`select count(*)::int as n from outbox`;
     expect(left?.n).toBe(0);
+  });
+});
+
+describe("`taskbeat serve` stopped while its sidecar is not up yet", () => {
+  it("drains and exits 0 on SIGTERM during the sidecar wait, rather than dying of the signal", async () => {
+    // Nothing listens on the sidecar port: the app listens (it must, daprd probes it) and waits.
+    const app = spawnTaskbeat(["serve", "--group", "backend"], {
+      PORT: String(await freePort()),
+      HOST: "127.0.0.1",
+      DAPR_HTTP_PORT: String(await freePort()),
+      DAPR_WAIT_MS: "60000",
+    });
+    try {
+      await app.waitForLog("waiting for dapr sidecar");
+      app.child.kill("SIGTERM");
+      expect(await app.exited).toEqual({ code: 0, signal: null });
+      await app.waitForLog("stopped");
+    } finally {
+      if (app.alive()) app.child.kill("SIGKILL");
+    }
   });
 });

@@ -179,4 +179,21 @@ describe("image platform", () => {
     for (const key of ["title", "description", "version", "revision", "created", "licenses"])
       expect(labels, key).toMatch(new RegExp(`org\\.opencontainers\\.image\\.${key}=`));
   });
+
+  it("declares in each stage every build variable its instructions use (a global ARG is not in scope after FROM)", () => {
+    // Found by building the image: base.name was an empty label, NODE_IMAGE not being re-declared in the stage.
+    const substituted = new Set(["LABEL", "ENV", "COPY", "ADD", "WORKDIR", "USER", "EXPOSE", "VOLUME"]);
+    for (const [index, stage] of all.entries()) {
+      const declared = new Set<string>();
+      for (const { keyword, args } of stage) {
+        if (keyword === "ARG") declared.add(args.split("=")[0] as string);
+        if (keyword === "ENV")
+          for (const [, name] of args.matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=/g))
+            declared.add(name as string);
+        if (!substituted.has(keyword)) continue;
+        for (const [, name] of args.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g))
+          expect(declared, `stage ${index + 1}: ${keyword} ${args.slice(0, 60)}`).toContain(name);
+      }
+    }
+  });
 });

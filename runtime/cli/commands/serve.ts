@@ -40,15 +40,28 @@ Environment:
     const registry: Promise<Registry> = load().then((units) => ({ [group]: units }));
     // stdout: where Kubernetes and its log collectors read a container's logs.
     const log = createLogger({ level: config.LOG_LEVEL, base: { group }, stream: "stdout" });
-    const running = await serveGroups({
+    // Signals are handled from the start: the app listens (and may answer) before its sidecar is up,
+    // and a pod can be deleted in that window; the default action would cut those requests off.
+    const stopping = new AbortController();
+    const starting = serveGroups({
       config,
       registry,
       groups: [group],
       log,
       defaultHost: "0.0.0.0",
       defaultShutdownDelayMs: 5_000,
+      stop: stopping.signal,
     });
-    closeOnSignals(running.close, log);
+    closeOnSignals(async () => {
+      stopping.abort(new Error("stopped by a signal during start-up"));
+      // A start-up cut short closed what it had opened before rejecting.
+      const running = await starting.catch(() => undefined);
+      await running?.close();
+    }, log);
+    await starting.catch((error: unknown) => {
+      // The signal handler exits once start-up has closed; anything else is a failed start.
+      if (!stopping.signal.aborted) throw error;
+    });
     return new Promise<number>(() => {});
   },
 };
