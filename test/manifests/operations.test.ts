@@ -89,6 +89,19 @@ describe.skipIf(kubectl.skip)(`overlay production: operations${kubectl.note}`, (
       expect(docs.includes(phrase), `docs/operations.md says "${phrase}"`).toBe(true);
   });
 
+  it("reads as large a request body as daprd accepts, on every Dapr-enabled Deployment", () => {
+    const mib = 1024 * 1024;
+    const appLimit = Number(config().APP_MAX_REQUEST_BODY_BYTES);
+    expect(appLimit).toBeGreaterThan(0);
+    for (const d of objects.filter((o) => o.kind === "Deployment")) {
+      const annotations = d.spec.template.metadata.annotations ?? {};
+      if (annotations["dapr.io/enabled"] !== "true") continue;
+      const [app] = d.spec.template.spec.containers as Obj[];
+      const own = envOf(app as Obj).APP_MAX_REQUEST_BODY_BYTES?.value;
+      expect(Number(annotations["dapr.io/http-max-request-size"]) * mib, id(d)).toBe(Number(own ?? appLimit));
+    }
+  });
+
   it("routes only the MCP and OAuth paths to the backend, over TLS, on the PUBLIC_URL host", () => {
     const ingresses = objects.filter((o) => o.kind === "Ingress");
     expect(ingresses.map(id)).toEqual(["Ingress/taskbeat-backend"]);
