@@ -8,18 +8,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CloudEvent } from "../../runtime/cloudevent.js";
 import type { DaprClient } from "../../runtime/dapr/client.js";
 import type { LocalSidecar } from "../../runtime/dev-sidecar/sidecar.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { PUBSUB, TOPICS } from "../../runtime/outbox/enqueue.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../../test/support/behind-sidecar.js";
 import { useTestDb } from "../../test/support/db.js";
-import { reminderDueEvent, reminderState, seedReminder } from "../../test/support/email-fixtures.js";
+import {
+  type EmailGroupWithSmtp,
+  emailGroupWithSmtp,
+  reminderDueEvent,
+  reminderState,
+  seedReminder,
+} from "../../test/support/email-fixtures.js";
 import type { Served } from "../../test/support/http.js";
 import { freePort } from "../../test/support/ports.js";
-import { parseMail, startTestSmtp, type TestSmtp } from "../../test/support/smtp.js";
+import { parseMail, type TestSmtp } from "../../test/support/smtp.js";
 import { createSmtpMailer, type Mailer, setMailer } from "../_shared/mail/mailer.js";
 
 const ROUTE = "/events/email/reminder-due";
@@ -31,8 +32,10 @@ interface BulkRequest {
 }
 
 const db = useTestDb("email-e2e");
+let email: EmailGroupWithSmtp;
 let smtp: TestSmtp;
 let mailer: Mailer;
+let app: Hono;
 let stack: BehindSidecar | undefined;
 let served: Served;
 let sidecar: LocalSidecar;
@@ -41,18 +44,8 @@ let client: DaprClient;
 const requests: BulkRequest[] = [];
 
 beforeAll(async () => {
-  smtp = await startTestSmtp();
-  mailer = createSmtpMailer({ url: smtp.url, from: "taskbeat <reminders@taskbeat.test>", timeoutMs: 2000 });
-  setMailer(mailer);
-  const app = createApp({
-    registry,
-    groups: ["email"],
-    sql: db.sql,
-    dapr: {} as DaprClient,
-    log: silentLogger,
-    metrics: new RuntimeMetrics(),
-    lifecycle: new Lifecycle(),
-  });
+  email = await emailGroupWithSmtp(db.sql);
+  ({ smtp, mailer, app } = email);
   const recording = new Hono();
   recording.all("*", async (c) => {
     if (c.req.method === "POST" && c.req.path === ROUTE) {
@@ -65,8 +58,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
-  await mailer.close();
-  await smtp.stop();
+  await email?.close();
 });
 beforeEach(() => {
   smtp.received.length = 0;

@@ -2,6 +2,7 @@ import path from "node:path";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { fixturePath } from "../../test/support/fixture-project.js";
+import { problemsOf } from "../../test/support/generator-problems.js";
 import { defineJob, defineSubscription, defineTool } from "../define.js";
 import { GeneratorError } from "./errors.js";
 import { findUnitFiles, type LoadedModule, scanFunctions, validateUnits } from "./scan.js";
@@ -21,17 +22,6 @@ const tool = (name: string, description = "Does a thing.") =>
     summarize: () => "Did it.",
   });
 const mod = (file: string, unit: unknown): LoadedModule => ({ path: file, module: { default: unit } });
-
-/** The problems `validateUnits` throws for `modules` ([] when it accepts them). */
-function problemsOf(modules: LoadedModule[]): readonly string[] {
-  try {
-    validateUnits(modules);
-    return [];
-  } catch (error) {
-    if (error instanceof GeneratorError) return error.problems;
-    throw error;
-  }
-}
 
 describe("findUnitFiles", () => {
   it("lists unit files in code-point order, skipping _-prefixed entries and other files", async () => {

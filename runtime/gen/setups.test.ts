@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { fakeMcpSetup } from "../../test/support/fake-mcp-setup.js";
+import { problemsOf } from "../../test/support/generator-problems.js";
 import { defineSetup } from "../define.js";
-import { GeneratorError } from "./errors.js";
 import { renderCommands } from "./render-commands.js";
 import { renderGroupModule } from "./render-group.js";
 import { buildRegistry } from "./render-registry.js";
@@ -13,16 +13,6 @@ import { validateUnits } from "./validate.js";
 
 const command = { summary: "say hello", help: "Usage: taskbeat hello", run: async () => 0 };
 const loaded = (path: string, unit: unknown) => ({ path, module: { default: unit } });
-
-function problemsOf(modules: ReturnType<typeof loaded>[]): readonly string[] {
-  try {
-    validateUnits(modules);
-    return [];
-  } catch (error) {
-    if (error instanceof GeneratorError) return error.problems;
-    throw error;
-  }
-}
 
 describe("setup files", () => {
   const units = validateUnits([

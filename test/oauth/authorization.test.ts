@@ -101,6 +101,10 @@ async function codeFor(email: string, clientId?: string) {
   return { clientId: id, verifier, code: back.searchParams.get("code") ?? "" };
 }
 
+/** A refresh_token grant at the token endpoint (the client is public: its id, no secret). */
+const refresh = (clientId: string, refreshToken: string) =>
+  token({ grant_type: "refresh_token", client_id: clientId, refresh_token: refreshToken });
+
 async function tokensFor(email: string) {
   const { clientId, verifier, code } = await codeFor(email);
   const answer = await token({
@@ -203,30 +207,18 @@ describe("authorization code flow", () => {
     expect(JSON.stringify(listed.structuredContent)).toContain("Water the plants");
     await client.close();
 
-    const refreshed = await token({
-      grant_type: "refresh_token",
-      client_id: tokens.clientId,
-      refresh_token: tokens.refresh_token,
-    });
+    const refreshed = await refresh(tokens.clientId, tokens.refresh_token);
     expect(refreshed.status).toBe(200);
     const next = refreshed.body as { access_token: string; refresh_token: string };
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
     expect(await mcpStatus(next.access_token)).toBe(200);
 
     // The spent refresh token again: someone has a copy, so the whole grant ends.
-    const reused = await token({
-      grant_type: "refresh_token",
-      client_id: tokens.clientId,
-      refresh_token: tokens.refresh_token,
-    });
+    const reused = await refresh(tokens.clientId, tokens.refresh_token);
     expect(reused.status).toBe(400);
     expect(reused.body.error).toBe("invalid_grant");
     expect(await mcpStatus(next.access_token)).toBe(401);
-    const afterReuse = await token({
-      grant_type: "refresh_token",
-      client_id: tokens.clientId,
-      refresh_token: next.refresh_token,
-    });
+    const afterReuse = await refresh(tokens.clientId, next.refresh_token);
     expect(afterReuse.body.error).toBe("invalid_grant");
   });
 
@@ -240,11 +232,7 @@ describe("authorization code flow", () => {
     });
     expect(revoked.status).toBe(200);
     expect(await mcpStatus(tokens.access_token)).toBe(401);
-    const refreshed = await token({
-      grant_type: "refresh_token",
-      client_id: tokens.clientId,
-      refresh_token: tokens.refresh_token,
-    });
+    const refreshed = await refresh(tokens.clientId, tokens.refresh_token);
     expect(refreshed.body.error).toBe("invalid_grant");
   });
 

@@ -6,44 +6,27 @@
  * sweep reads is moved ten minutes into the past, which is what ten minutes passing looks like to it.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createSmtpMailer, type Mailer, setMailer } from "../../functions/_shared/mail/mailer.js";
 import { claimDueReminders } from "../../functions/_shared/reminders/claim.js";
-import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
-import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { drainOutbox } from "../../runtime/outbox/relay-runner.js";
-import { createApp } from "../../runtime/router/app.js";
-import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { type BehindSidecar, behindSidecar } from "../support/behind-sidecar.js";
 import { seedReminders, seedTasks, seedUser } from "../support/claim-fixtures.js";
 import { useTestDb } from "../support/db.js";
-import { startTestSmtp, type TestSmtp } from "../support/smtp.js";
+import { type EmailGroupWithSmtp, emailGroupWithSmtp } from "../support/email-fixtures.js";
+import type { TestSmtp } from "../support/smtp.js";
 
 const db = useTestDb("smtp-outage");
+let email: EmailGroupWithSmtp;
 let smtp: TestSmtp;
-let mailer: Mailer;
 let stack: BehindSidecar;
 
 beforeAll(async () => {
-  smtp = await startTestSmtp();
-  mailer = createSmtpMailer({ url: smtp.url, from: "taskbeat <reminders@taskbeat.test>", timeoutMs: 2000 });
-  setMailer(mailer);
-  const app = createApp({
-    registry,
-    groups: ["email"],
-    sql: db.sql,
-    dapr: {} as never,
-    log: silentLogger,
-    metrics: new RuntimeMetrics(),
-    lifecycle: new Lifecycle(),
-  });
-  stack = await behindSidecar(app, "email");
+  email = await emailGroupWithSmtp(db.sql);
+  smtp = email.smtp;
+  stack = await behindSidecar(email.app, "email");
 });
 afterAll(async () => {
   await stack?.close();
-  setMailer(undefined);
-  await mailer?.close();
-  await smtp?.stop();
+  await email?.close();
 });
 beforeEach(async () => {
   smtp.received.length = 0;

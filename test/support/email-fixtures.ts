@@ -4,12 +4,19 @@
  * it emits for it, and the context a handler gets.
  */
 import { randomUUID } from "node:crypto";
+import type { Hono } from "hono";
 import type { Sql } from "postgres";
+import { createSmtpMailer, type Mailer, setMailer } from "../../functions/_shared/mail/mailer.js";
 import { REMINDER_DUE_TYPE, type ReminderDueData } from "../../functions/_shared/reminders/claim-event.js";
 import { type CloudEvent, createCloudEvent } from "../../runtime/cloudevent.js";
 import type { DaprClient } from "../../runtime/dapr/client.js";
 import type { SubscriptionContext } from "../../runtime/define.js";
+import { registry } from "../../runtime/generated/registry.gen.js";
 import { silentLogger } from "../../runtime/log.js";
+import { RuntimeMetrics } from "../../runtime/metrics.js";
+import { createApp } from "../../runtime/router/app.js";
+import { Lifecycle } from "../../runtime/router/lifecycle.js";
+import { startTestSmtp, type TestSmtp } from "./smtp.js";
 
 export interface SeededReminder {
   reminderId: string;
@@ -108,4 +115,43 @@ export async function inboxHas(sql: Sql, eventId: string): Promise<boolean> {
   const [row] = await sql`
     select 1 from processed_events where consumer = 'email.reminder-due' and event_id = ${eventId}`;
   return row !== undefined;
+}
+
+export interface EmailGroupWithSmtp {
+  /** The email group's generated router (no sidecar client: its handlers publish nothing). */
+  app: Hono;
+  smtp: TestSmtp;
+  /** Set as the group's mailer; `close()` unsets and closes it and stops the SMTP server. */
+  mailer: Mailer;
+  close(): Promise<void>;
+}
+
+/** The email group as its pods run it, mailing through nodemailer to a real SMTP server of the test's own. */
+export async function emailGroupWithSmtp(sql: Sql): Promise<EmailGroupWithSmtp> {
+  const smtp = await startTestSmtp();
+  const mailer = createSmtpMailer({
+    url: smtp.url,
+    from: "taskbeat <reminders@taskbeat.test>",
+    timeoutMs: 2000,
+  });
+  setMailer(mailer);
+  const app = createApp({
+    registry,
+    groups: ["email"],
+    sql,
+    dapr: {} as DaprClient,
+    log: silentLogger,
+    metrics: new RuntimeMetrics(),
+    lifecycle: new Lifecycle(),
+  });
+  return {
+    app,
+    smtp,
+    mailer,
+    async close() {
+      setMailer(undefined);
+      await mailer.close();
+      await smtp.stop();
+    },
+  };
 }
