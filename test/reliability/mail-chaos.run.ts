@@ -6,10 +6,10 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node --import tsx test/reliability/mail-chaos.run.ts [trials] [reminders] [--guard]
  *
- * Session kills trip postgres.js 3.4.9's crash on a closed socket (`TypeError … reading 'write'`,
- * porsager/postgres #1154) and an unhandled CONNECTION_CLOSED rejection; issue 15 §1 deals with both
- * elsewhere. Until that is merged, `--guard` preloads into the app a handler that ignores exactly those
- * errors (and counts them), so the mail path's duplicate rate can be measured.
+ * Unpatched, postgres.js crashed on those kills (`TypeError … reading 'write'`, porsager/postgres #1154,
+ * and an unhandled CONNECTION_CLOSED rejection); patches/postgres+3.4.10.patch fixes both. `--guard`
+ * preloads into the app a handler that ignores exactly those errors (and counts them), for measuring an
+ * unpatched driver; the numbers in docs/operations.md ("Delivery guarantees") say which runs used it.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
