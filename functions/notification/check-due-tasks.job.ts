@@ -9,6 +9,8 @@
  */
 import type { Sql } from "postgres";
 import { defineJob, type JobContext } from "../../runtime/define.js";
+import { tracedLogger } from "../../runtime/log.js";
+import { Span } from "../../runtime/trace.js";
 import { claimDueReminders } from "../_shared/reminders/claim.js";
 import { ClaimAlarm, msUntilNextReminder } from "../_shared/reminders/claim-alarm.js";
 import { recordLastRun } from "./_last-run.js";
@@ -32,6 +34,21 @@ async function claim(ctx: JobContext, trigger: "tick" | "alarm") {
   return result;
 }
 
+/**
+ * The context of a claim the alarm starts: the latest tick's, but a trace of its own (a root span, as
+ * the scheduler starts one per tick), so its reminder-due events and their mails are not filed under
+ * a tick that ran seconds or minutes before.
+ */
+function onTime(tick: JobContext): JobContext {
+  const span = new Span(undefined);
+  return {
+    ...tick,
+    span,
+    log: tracedLogger(tick.log, span),
+    job: { ...tick.job, traceparent: span.traceparent },
+  };
+}
+
 // One alarm per connection pool, which is one per process in production (tests run several apps on
 // one pool). It claims with the latest tick's context, so the current app's logger; an app of its own
 // (another shutdown signal) replaces it, and it stops when that app begins to shut down.
@@ -46,7 +63,7 @@ function alarmFor(ctx: JobContext): ClaimAlarm {
   known?.alarm.stop();
   const state = { latest: ctx };
   const alarm = new ClaimAlarm({
-    claim: () => claim(state.latest, "alarm"),
+    claim: () => claim(onTime(state.latest), "alarm"),
     lookAhead: () => msUntilNextReminder(state.latest.sql),
     log: ctx.log,
   });

@@ -18,6 +18,7 @@ import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { createApp } from "../../runtime/router/app.js";
 import { Lifecycle } from "../../runtime/router/lifecycle.js";
 import { serveGroups } from "../../runtime/server.js";
+import { parseTraceparent } from "../../runtime/trace.js";
 import {
   reminderEvents,
   reminderStates,
@@ -75,10 +76,10 @@ async function serveNotification(
 }
 
 // What daprd sends for a job without data (contract §5.3): POST, JSON content type, empty body.
-const tick = (served: Served) =>
+const tick = (served: Served, traceparent?: string) =>
   fetch(`${served.url}/job/check-due-tasks`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(traceparent ? { traceparent } : {}) },
   });
 
 async function dueReminders(n: number, options: { completed?: boolean } = {}) {
@@ -113,7 +114,7 @@ describe("POST /job/check-due-tasks", () => {
     expect(await readLastRun(dapr)).toMatchObject({ claimed: 0, cancelled: 0 });
   });
 
-  it("claims a reminder falling due between ticks at its remind_at, without another tick", async () => {
+  it("claims a reminder falling due between ticks at its remind_at, without another tick, in a trace of its own", async () => {
     const lines: Array<Record<string, unknown>> = [];
     const served = await serveNotification({
       log: createLogger({ write: (line) => lines.push(JSON.parse(line)) }),
@@ -124,7 +125,9 @@ describe("POST /job/check-due-tasks", () => {
       { at: Date }[]
     >`select remind_at as at from reminders where id = ${soon as string}`;
 
-    expect((await tick(served)).status).toBe(204);
+    // The tick comes from daprd's scheduler with a trace of its own.
+    const tickTrace = "0af7651916cd43dd8448eb211c80319c";
+    expect((await tick(served, `00-${tickTrace}-b7ad6b7169203331-01`)).status).toBe(204);
     expect(await reminderEvents(db.sql)).toHaveLength(0);
 
     // Nothing ticks in this test (no scheduler): only the alarm can claim it.
@@ -133,6 +136,12 @@ describe("POST /job/check-due-tasks", () => {
     expect(claimed).toMatchObject({ trigger: "alarm", published: 1 });
     // Not early: the claim compares remind_at with the database's now().
     expect(Date.parse(String(claimed?.time))).toBeGreaterThanOrEqual((row?.at.getTime() ?? 0) - 50);
+    // Its event and its log line share a new trace, not the tick's that armed the alarm seconds before.
+    const [event] = await reminderEvents(db.sql);
+    const trace = parseTraceparent((event?.event as { traceparent?: string }).traceparent);
+    expect(trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(trace?.traceId).not.toBe(tickTrace);
+    expect(claimed?.trace_id).toBe(trace?.traceId);
   });
 
   it("claims nothing on time once shutdown began: the alarm stops with the process", async () => {

@@ -246,6 +246,20 @@ describe("bulk delivery (contract §4)", () => {
     expect(seen.map((s) => s.event.id)).toEqual(["e0", "e2", "e4"]);
   });
 
+  it("runs each entry in its own event's trace, not the batch's header span", async () => {
+    const own = (trace: string) => `00-${trace}-b7ad6b7169203331-01`;
+    const body = bulk([
+      { entryId: "0", event: envelope({ id: "t0", traceparent: own("11111111111111111111111111111111") }) },
+      { entryId: "1", event: envelope({ id: "t1", traceparent: own("22222222222222222222222222222222") }) },
+    ]);
+    const headers = { ...bulkHeaders, traceparent: deliveryHeaders.traceparent };
+    await deliver(body, subscriptionRoute("shop", "anything"), headers);
+    expect(seen.map((s) => s.event.traceparent)).toEqual([
+      own("11111111111111111111111111111111"),
+      own("22222222222222222222222222222222"),
+    ]);
+  });
+
   it("never answers a bulk request with a top-level status (daprd would retry every entry)", async () => {
     const body = bulk([{ entryId: "a", event: envelope({ id: "ea", data: 1 }) }]);
     const result = await deliver(body, subscriptionRoute("shop", "anything"), bulkHeaders);

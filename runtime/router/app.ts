@@ -213,7 +213,7 @@ function handleDelivery(
 ): Settled<{ status: DaprStatus } | { statuses: BulkStatus[] }> {
   const entries = readBulkEntries(body);
   if (entries) {
-    return andThen(deliverBulk(route.unit, entries, route.base, traceparent, route.record), (statuses) => ({
+    return andThen(deliverBulk(route.unit, entries, route.base, route.record), (statuses) => ({
       statuses,
     }));
   }

@@ -188,7 +188,6 @@ describe("deliverBulk", () => {
         event("4", "throw"),
       ),
       base,
-      undefined,
     );
     expect(statuses).toEqual([
       { entryId: "0", status: "SUCCESS" },
@@ -216,7 +215,6 @@ describe("deliverBulk", () => {
       unit,
       withMetadata([{ __key: "a" }, event("0", 1)], [undefined, "cmF3"], [{ __key: "b" }, event("2", 2)]),
       base,
-      undefined,
       (result, startedAt) => reported.push([result, startedAt]),
     );
     expect(isThenable(statuses)).toBe(false);
@@ -237,7 +235,6 @@ describe("deliverBulk", () => {
       unit,
       withMetadata([k, event("0", "slow")], [k, event("1", "fine")], [k, event("2", "slow")]),
       base,
-      undefined,
       onEntry,
     );
     expect(isThenable(statuses)).toBe(true);
@@ -255,7 +252,6 @@ describe("deliverBulk", () => {
         [{ __key: "c" }, event("2", "fine")],
       ),
       base,
-      undefined,
       onEntry,
     );
     // All three started before the first one settled.
@@ -273,7 +269,6 @@ describe("deliverBulk", () => {
         [{ partitionKey: "a" }, event("2", "fine")],
       ),
       base,
-      undefined,
       onEntry,
     );
     expect(timeline).toEqual(["0:start", "1:start", "1:settled", "0:settled", "2:start", "2:settled"]);
@@ -287,7 +282,6 @@ describe("deliverBulk", () => {
         [{}, event("2", "fine")],
       ),
       base,
-      undefined,
       onEntry,
     );
     expect(timeline).toEqual(["0:start", "1:start", "1:settled", "0:settled", "2:start", "2:settled"]);
@@ -309,7 +303,6 @@ describe("deliverBulk", () => {
         [{ __key: "c" }, event("6", "fine")],
       ),
       base,
-      undefined,
       onEntry,
     );
     expect(statuses).toEqual([
@@ -334,7 +327,6 @@ describe("deliverBulk", () => {
       unit,
       withMetadata([{ __key: "a" }, event("0", "slow")], [{ __key: "b" }, event("1", "slow")]),
       base,
-      undefined,
       (result) => {
         if (result.eventId === "0") throw failure;
         timeline.push(`${result.eventId ?? "?"}:settled`);
@@ -351,7 +343,6 @@ describe("deliverBulk", () => {
       unit,
       withMetadata([{ __key: "a" }, event("0", "slow")], [{ __key: "b" }, event("1", "fine")]),
       base,
-      undefined,
       (result) => {
         if (result.eventId === "1") throw failure;
         timeline.push(`${result.eventId ?? "?"}:settled`);

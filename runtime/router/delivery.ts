@@ -283,16 +283,15 @@ export function deliverBulk(
   unit: SubscriptionDefinition,
   entries: readonly BulkEntry[],
   base: BaseContext,
-  traceparent: string | undefined,
   onEntry?: OnEntry,
 ): Settled<BulkStatus[]> {
   const statuses: BulkStatus[] = [];
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i] as BulkEntry;
     const startedAt = performance.now();
-    const result = deliverEntry(unit, entry, base, traceparent);
+    const result = deliverEntry(unit, entry, base);
     if (isThenable(result)) {
-      return deliverRestByKey(i, result, startedAt, statuses, unit, entries, base, traceparent, onEntry);
+      return deliverRestByKey(i, result, startedAt, statuses, unit, entries, base, onEntry);
     }
     onEntry?.(result, startedAt);
     statuses.push({ entryId: entry.entryId, status: result.status });
@@ -300,16 +299,20 @@ export function deliverBulk(
   return statuses;
 }
 
+/**
+ * One entry of a bulk, in its own event's trace: the request's `traceparent` header is one span for the
+ * whole batch, whose entries come from as many traces (the reminders of different claims, say), so the
+ * entry's own envelope `traceparent` is the parent of its handler's span.
+ */
 function deliverEntry(
   unit: SubscriptionDefinition,
   entry: BulkEntry,
   base: BaseContext,
-  traceparent: string | undefined,
 ): Settled<DeliveryResult> {
   // rawPayload entries carry a base64 string instead of a CloudEvent; we cannot de-duplicate those.
   return typeof entry.event === "string"
     ? drop(base.log, `bulk entry ${entry.entryId} is not a CloudEvent (rawPayload is not supported)`)
-    : deliverOne(unit, entry.event, base, traceparent);
+    : deliverOne(unit, entry.event, base, undefined);
 }
 
 /**
@@ -324,7 +327,6 @@ async function deliverRestByKey(
   unit: SubscriptionDefinition,
   entries: readonly BulkEntry[],
   base: BaseContext,
-  traceparent: string | undefined,
   onEntry: OnEntry | undefined,
 ): Promise<BulkStatus[]> {
   const record = (i: number, result: DeliveryResult, at: number): void => {
@@ -335,7 +337,7 @@ async function deliverRestByKey(
   const start = (i: number): Settled<void> => {
     try {
       const at = performance.now();
-      const result = deliverEntry(unit, entries[i] as BulkEntry, base, traceparent);
+      const result = deliverEntry(unit, entries[i] as BulkEntry, base);
       return isThenable(result)
         ? Promise.resolve(result).then((later) => record(i, later, at))
         : record(i, result, at);

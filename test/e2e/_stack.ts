@@ -14,7 +14,7 @@ import { closeMailer, configureMailer } from "../../functions/_shared/mail/maile
 import { DaprClient } from "../../runtime/dapr/client.js";
 import { type LocalSidecar, startSidecar } from "../../runtime/dev-sidecar/sidecar.js";
 import { registry } from "../../runtime/generated/registry.gen.js";
-import { silentLogger } from "../../runtime/log.js";
+import { type Logger, silentLogger } from "../../runtime/log.js";
 import { RuntimeMetrics } from "../../runtime/metrics.js";
 import { Relay } from "../../runtime/outbox/relay-runner.js";
 import { createApp } from "../../runtime/router/app.js";
@@ -40,6 +40,8 @@ export interface Stack {
 export interface StackOptions {
   /** The sidecar's delivery retries; default 10 attempts, 100 ms doubling to 400 ms (about 3 s). */
   retry?: { maxAttempts: number; initialIntervalMs: number; maxIntervalMs: number };
+  /** The app's logger (the sidecar's stays silent); default silent. */
+  log?: Logger;
 }
 
 export async function startStack(db: TestDb, options: StackOptions = {}): Promise<Stack> {
@@ -64,7 +66,7 @@ export async function startStack(db: TestDb, options: StackOptions = {}): Promis
     groups: GROUPS,
     sql: db.sql,
     dapr,
-    log: silentLogger,
+    log: options.log ?? silentLogger,
     metrics,
     lifecycle: new Lifecycle(),
     onEventsCommitted: () => relay.kick(),

@@ -2,12 +2,13 @@
  * One trace per chain, end to end (see _stack.ts): an MCP call's W3C traceparent travels with the outbox
  * rows it writes, through the relay and the local sidecar to the recurring handler, and on into the
  * task.created event it writes; a check-due-tasks tick's span travels into the reminder-due events it
- * writes. Each hop has its own span id, all of them the same trace id.
+ * writes and on to the email handler that mails them. Each hop has its own span id, all of them the same trace id.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser, issueToken } from "../../functions/_shared/auth/tokens.js";
+import { createLogger } from "../../runtime/log.js";
 import { parseTraceparent } from "../../runtime/trace.js";
 import { useTestDb } from "../support/db.js";
 import { inMs, type Stack, settle, startStack } from "./_stack.js";
@@ -16,8 +17,11 @@ const db = useTestDb("e2e-tracing", { max: 10 });
 let stack: Stack;
 let token: string;
 
+/** The app's log lines, as JSON. */
+const logged: Array<Record<string, unknown>> = [];
+
 beforeAll(async () => {
-  stack = await startStack(db);
+  stack = await startStack(db, { log: createLogger({ write: (line) => logged.push(JSON.parse(line)) }) });
   const user = await createUser(db.sql, { email: `tracing.${process.pid}@example.com`, timeZone: "UTC" });
   token = await issueToken(db.sql, user.id);
 });
@@ -94,7 +98,7 @@ describe("trace context", () => {
     expect(traceOf(created)?.traceId).toBe(CREATE_TRACE);
   });
 
-  it("a check-due-tasks tick's span is the parent of the reminder-due events it writes", async () => {
+  it("a claim's span is the parent of its reminder-due events, and the email handler mails in that trace", async () => {
     const traceparent = `00-${CREATE_TRACE}-${CLIENT_SPAN}-01`;
     const { task } = await callWithTrace<{ task: { id: string } }>(traceparent, "add_task", {
       title: "Call the plumber",
@@ -116,5 +120,9 @@ describe("trace context", () => {
     expect(trace?.traceId).not.toBe(CREATE_TRACE);
     expect(due?.traceid).toBe(due?.traceparent);
     expect(stack.smtp.received.length).toBeGreaterThan(0);
+    // The email handler mailed it in the same trace: reminder → email is one trace with the claim.
+    const mailed = logged.find((line) => line.msg === "reminder mailed" && line.reminderId === reminder.id);
+    expect(mailed?.trace_id).toBe(trace?.traceId);
+    expect(mailed?.span_id).not.toBe(trace?.spanId);
   });
 });
