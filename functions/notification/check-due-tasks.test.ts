@@ -138,7 +138,7 @@ describe("POST /job/check-due-tasks", () => {
     expect(Date.parse(String(claimed?.time))).toBeGreaterThanOrEqual((row?.at.getTime() ?? 0) - 50);
     // Its event and its log line share a new trace, not the tick's that armed the alarm seconds before.
     const [event] = await reminderEvents(db.sql);
-    const trace = parseTraceparent((event?.event as { traceparent?: string }).traceparent);
+    const trace = parseTraceparent((event?.event as { traceparent?: string } | undefined)?.traceparent);
     expect(trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(trace?.traceId).not.toBe(tickTrace);
     expect(claimed?.trace_id).toBe(trace?.traceId);
