@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   closeAll,
   type FixtureReply,
@@ -10,7 +10,10 @@ import { freePort } from "../../test/support/ports.js";
 import { silentLogger } from "../log.js";
 import { type LocalSidecar, startSidecar } from "./sidecar.js";
 
-afterEach(closeAll);
+afterEach(async () => {
+  vi.useRealTimers();
+  await closeAll();
+});
 
 const job = (s: LocalSidecar, name: string, method: string, body?: unknown, version = "v1.0-alpha1") =>
   fetch(`${s.url}/${version}/jobs/${name}`, {
@@ -99,26 +102,36 @@ describe("jobs API validation (§5.1)", () => {
 describe("job triggers (§5.3)", () => {
   it("fires @every 1s at POST /job/<name> with the data as the body", async () => {
     const { app, sidecar } = await harness({}, { appApiToken: "app-token" });
+    // The scheduler's clock is faked from here: two seconds pass at once; the HTTP calls stay real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     expect(
       (await job(sidecar, "tick", "POST", { schedule: "@every 1s", data: { hello: "world" } })).status,
     ).toBe(204);
-    const received = await app.waitFor((r) => r.length >= 2, 2500);
+    // One call per period of the scheduler's clock: each second passing brings exactly one more.
+    await vi.advanceTimersByTimeAsync(1_000);
+    await app.waitFor((r) => r.length >= 1);
+    expect(app.received).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const received = await app.waitFor((r) => r.length >= 2);
+    expect(received).toHaveLength(2);
+    vi.useRealTimers();
     for (const r of received.slice(0, 2)) {
       expect(r.method).toBe("POST");
       expect(r.path).toBe("/job/tick");
       expect(r.body).toBe('{"hello":"world"}');
       expect(r.headers).toMatchObject({ "content-type": "application/json", "dapr-api-token": "app-token" });
     }
-    const gap = (received[1]?.at ?? 0) - (received[0]?.at ?? 0);
-    expect(gap).toBeGreaterThan(800);
-    expect(gap).toBeLessThan(1600);
   });
 
   it("stops after repeats, then the job is gone; sends an empty body without data", async () => {
     const { app, sidecar } = await harness();
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     await job(sidecar, "twice", "POST", { schedule: "@every 100ms", repeats: 2 });
+    await vi.advanceTimersByTimeAsync(1_000);
     await app.waitFor((r) => r.length >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Three more periods pass: nothing more comes.
+    await vi.advanceTimersByTimeAsync(300);
+    vi.useRealTimers();
     expect(app.received.map((r) => r.body)).toEqual(["", ""]);
     await expectError(await job(sidecar, "twice", "GET"), 500, "DAPR_SCHEDULER_GET_JOB");
   });
