@@ -1,8 +1,8 @@
 /**
  * MCP latency over Streamable HTTP: `serve --group backend` in its own process, one sequential client
  * (a real assistant waits for each answer before the next call) timing add_task, list_tasks (first
- * page of 50, newest first) and search_tasks (one word, first page) as the seeded user. Each round calls
- * the three tools in turn, then times the floors (an HTTP round trip, a query, a commit: see
+ * page of 50, newest first), search_tasks (one word, first page) and search_tasks with that word
+ * misspelt (the trigram fallback) as the seeded user. Each round calls them in turn, then times the floors (an HTTP round trip, a query, a commit: see
  * lib/floors.ts), so a noisy neighbour on the machine slows all of them alike rather than whichever
  * happened to be measured then. Percentiles are per run; the result is their median over the runs.
  */
@@ -26,7 +26,8 @@ export interface McpPlan {
   concurrentClients: number;
 }
 
-export const MCP_TOOLS = ["add_task", "list_tasks", "search_tasks"] as const;
+/** What is timed: the three tools, and search_tasks with a misspelt word (the trigram fallback's path). */
+export const MCP_TOOLS = ["add_task", "list_tasks", "search_tasks", "search_tasks misspelt"] as const;
 export type McpTool = (typeof MCP_TOOLS)[number];
 
 export interface Latency {
@@ -41,7 +42,7 @@ export interface McpResult {
   sequential: Record<McpTool, Latency>;
   /** The floors, timed in the same rounds; medians over the runs, in ms. */
   floors: Record<Floor, Latency>;
-  /** CPU of the serve process per timed sequential call, all three tools together (ms). */
+  /** CPU of the serve process per timed sequential call, over every call timed (ms). */
   serverCpuPerCallMs: number;
   /** `concurrentClients` clients at once, every call of every client pooled (undefined when not measured). */
   concurrent: Record<McpTool, Latency> | undefined;
@@ -87,6 +88,11 @@ async function measure(backend: Backend, sql: Sql, corpus: Corpus, plan: McpPlan
     search_tasks: async (caller) => {
       const answer = await caller.call("search_tasks", { query: corpus.query, limit: PAGE });
       if (answer.isError || pageLength(answer) !== expectedHits) failures += 1;
+    },
+    // The words find nothing, so the search falls back to trigram similarity over the user's tasks.
+    "search_tasks misspelt": async (caller) => {
+      const answer = await caller.call("search_tasks", { query: misspelt(corpus.query), limit: PAGE });
+      if (answer.isError || pageLength(answer) < 1) failures += 1;
     },
   };
   const timed = async (samples: number[], work: () => Promise<unknown>) => {
@@ -150,7 +156,15 @@ async function measure(backend: Backend, sql: Sql, corpus: Corpus, plan: McpPlan
   };
 }
 
-const toolSamples = (): Samples<McpTool> => ({ add_task: [], list_tasks: [], search_tasks: [] });
+const toolSamples = (): Samples<McpTool> => ({
+  add_task: [],
+  list_tasks: [],
+  search_tasks: [],
+  "search_tasks misspelt": [],
+});
+
+/** The word with its second-to-last letter dropped ("dentist" → "dentit"), as a hurried typist writes it. */
+const misspelt = (word: string) => word.slice(0, -2) + word.slice(-1);
 const floorSamples = (): Samples<Floor> => ({ http: [], query: [], commit: [] });
 
 function percentiles<K extends string>(samples: Samples<K>): Record<K, Latency> {

@@ -338,7 +338,7 @@ async function benchMcpSection(db: BenchDb, plan: Plan, rows: Row[], log: Log): 
   });
   rows.push({
     section: "mcp",
-    measure: "serve process CPU per call (the three tools, 1 client)",
+    measure: "serve process CPU per call (every timed call, 1 client)",
     value: m.serverCpuPerCallMs,
     unit: "ms",
   });
