@@ -142,7 +142,7 @@ export interface PagedTask {
  * id, spares each page as many index lookups as it has rows, and a join to plan.
  */
 export async function loadTaskPage(
-  db: Sql,
+  db: Sql | TransactionSql,
   userId: string,
   page: PendingQuery<Row[]>,
   order: PendingQuery<Row[]>,

@@ -119,9 +119,10 @@ async function refuseStopWordsOnly(ctx: DomainContext, folded: string, text: str
 
 /**
  * The typo fallback: the user's tasks whose title (or, a little lower, description) has a word spelt
- * like the words sought, most similar first; one page, no cursor (a guess, not a listing). It reads the
- * user's tasks through the (user_id, …) index and scores each, which costs more than a word search, but
- * only runs when the words matched nothing.
+ * like the words sought, most similar first; one page, no cursor (a guess, not a listing). It only runs
+ * when the words matched nothing. The trigram index over the folded title and description
+ * (tasks_fold_trgm_idx, migration 0015) finds the candidates (`<%`: a word at least MIN_SIMILARITY alike,
+ * pg_trgm's threshold, which is a setting, so the transaction sets it); only those are scored.
  */
 async function similarlySpelt(
   ctx: DomainContext,
@@ -133,21 +134,25 @@ async function similarlySpelt(
   const { sql, user } = ctx;
   const words = sought.replace(/"/g, " ").trim();
   if (words === "") return { items: [], nextCursor: null };
-  const page = sql`
-    select *, array[rank::text] as cursor_keys from (
-      select t.*, greatest(
-          public.word_similarity(tasks_fold(${words}), tasks_fold(t.title)),
-          0.9 * public.word_similarity(tasks_fold(${words}), tasks_fold(coalesce(t.description, '')))
-        ) as rank
-      from tasks t
-      where t.user_id = ${user.id}
-        ${status === "pending" ? sql`and not t.completed` : sql``}
-        ${status === "completed" ? sql`and t.completed` : sql``}
-    ) as scored
-    where rank >= ${MIN_SIMILARITY}
-    order by rank desc, id
-    limit ${limit}`;
-  const rows = await loadTaskPage(sql, user.id, page, sql`t.rank desc, t.id`);
+  const rows = await sql.begin(async (tx) => {
+    await tx`select set_config('pg_trgm.word_similarity_threshold', ${String(MIN_SIMILARITY)}, true)`;
+    const page = tx`
+      select *, array[rank::text] as cursor_keys from (
+        select t.*, greatest(
+            public.word_similarity(tasks_fold(${words}), tasks_fold(t.title)),
+            0.9 * public.word_similarity(tasks_fold(${words}), tasks_fold(coalesce(t.description, '')))
+          ) as rank
+        from tasks t
+        where t.user_id = ${user.id}
+          and tasks_fold(${words}) operator(public.<%) tasks_fold(t.title || ' ' || coalesce(t.description, ''))
+          ${status === "pending" ? tx`and not t.completed` : tx``}
+          ${status === "completed" ? tx`and t.completed` : tx``}
+      ) as scored
+      where rank >= ${MIN_SIMILARITY}
+      order by rank desc, id
+      limit ${limit}`;
+    return loadTaskPage(tx, user.id, page, tx`t.rank desc, t.id`);
+  });
   if (rows.length > 0) {
     notes?.warn(`No task has the words "${clip(words)}"; these have words spelt like them.`);
   }
